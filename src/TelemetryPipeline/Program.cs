@@ -1,0 +1,2 @@
+// Wiring only; verbs are added as their stages land.
+return 0;

@@ -1,0 +1,19 @@
+using TelemetryPipeline.Domain;
+
+namespace TelemetryPipeline.Settlement;
+
+/// <summary>The seam to the allocation ledger (PostgreSQL in production).</summary>
+public interface ISettlementLedger
+{
+    /// <summary>Every revision, whatever its status, of every (period, project, cost code) with period in [from, to].</summary>
+    Task<IReadOnlyList<Allocation>> GetAllocationsForPeriodsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stages the allocations as pending, atomically; an allocation whose id already exists is left as it is
+    /// (ids are deterministic, so a repeated or concurrent settlement stages nothing twice). Returns how many were new.
+    /// </summary>
+    Task<int> StageAsync(IReadOnlyList<Allocation> allocations, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the open exception list with the one the latest settlement computed.</summary>
+    Task ReplaceExceptionsAsync(IReadOnlyList<SettlementException> exceptions, CancellationToken cancellationToken);
+}

@@ -10,11 +10,12 @@ public interface IMasterDataSource
 }
 
 /// <summary>
-/// Master data held in memory, filled by upserts (from the compacted master-data topics, or by tests).
+/// Master data held in memory, filled by upserts (from the compacted master-data topics, or by tests); it is both the
+/// store the master-data consumer writes to (<see cref="IMasterDataStore"/>) and the source settlement reads from.
 /// Thread-safe. Upserting the same record twice changes nothing; a record with the same key
 /// (alias: scheme + value; assignment and rate: equipment id + validFrom) replaces the earlier one.
 /// </summary>
-public sealed class InMemoryMasterDataSource : IMasterDataSource
+public sealed class InMemoryMasterDataSource : IMasterDataSource, IMasterDataStore
 {
     private readonly object _gate = new();
     private readonly Dictionary<(string, string), EquipmentAlias> _aliases = [];
@@ -54,6 +55,39 @@ public sealed class InMemoryMasterDataSource : IMasterDataSource
         {
             return Put(_rates, MasterDataSnapshot.RateKey(rate), rate);
         }
+    }
+
+    /// <summary>Upserts every record of the batch under one lock, so a snapshot never sees half a batch; returns how many changed something.</summary>
+    public int Upsert(MasterDataBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int changed = 0;
+        lock (_gate)
+        {
+            foreach (EquipmentAlias alias in batch.Aliases)
+            {
+                changed += Put(_aliases, MasterDataSnapshot.AliasKey(alias), alias) ? 1 : 0;
+            }
+
+            foreach (EquipmentAssignment assignment in batch.Assignments)
+            {
+                changed += Put(_assignments, MasterDataSnapshot.AssignmentKey(assignment), assignment) ? 1 : 0;
+            }
+
+            foreach (EquipmentRate rate in batch.Rates)
+            {
+                changed += Put(_rates, MasterDataSnapshot.RateKey(rate), rate) ? 1 : 0;
+            }
+        }
+
+        return changed;
+    }
+
+    public Task UpsertAsync(MasterDataBatch batch, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Upsert(batch);
+        return Task.CompletedTask;
     }
 
     public Task<MasterDataSnapshot> LoadAsync(CancellationToken cancellationToken)

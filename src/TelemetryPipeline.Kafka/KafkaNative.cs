@@ -48,10 +48,7 @@ public static class KafkaNative
                 return;
             }
 
-            if (!NativeLibrary.TryLoad(LibraryFileName, out s_librdkafka))
-            {
-                throw new KafkaSetupException($"{MissingLibraryFix} (could not load {LibraryFileName}).");
-            }
+            s_librdkafka = LoadOrThrow(LibraryFileName);
 
             try
             {
@@ -78,6 +75,12 @@ public static class KafkaNative
             s_loaded = true;
         }
     }
+
+    /// <summary>Loads a native librdkafka by file name, or throws the setup error that names the package to install.</summary>
+    internal static IntPtr LoadOrThrow(string fileName) =>
+        NativeLibrary.TryLoad(fileName, out var handle)
+            ? handle
+            : throw new KafkaSetupException($"{MissingLibraryFix} (could not load {fileName}).");
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {

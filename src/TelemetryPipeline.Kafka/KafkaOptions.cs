@@ -141,10 +141,11 @@ public sealed record KafkaOptions
     /// groups start from the earliest offset so nothing produced before the first start is skipped.
     /// </summary>
     /// <remarks>
-    /// Callers of <c>IConsumer.Commit</c> must catch <see cref="KafkaException"/> with
-    /// <see cref="ErrorCode.RebalanceInProgress"/> ("Group rebalance in progress"): the commit is lost,
-    /// and after the rebalance the partition's new owner is redelivered every uncommitted record, so
-    /// downstream must be idempotent (the Redis dedupe absorbs them).
+    /// <c>IConsumer.Commit</c> during a rebalance throws a <see cref="KafkaException"/> with
+    /// <see cref="ErrorCode.RebalanceInProgress"/> ("Group rebalance in progress"); callers catch it (or use
+    /// <see cref="ConsumerCommit.TryCommit"/>). The commit is lost, and rebalances redeliver every
+    /// uncommitted record to the partition's next owner, so downstream must be idempotent (the Redis
+    /// dedupe absorbs them).
     /// </remarks>
     public ConsumerConfig ToConsumerConfig() => new()
     {

@@ -31,4 +31,14 @@ public sealed class KafkaNativeTests
         // 1.9.3's bundled librdkafka would report 1.9.x; 2.0.x proves the OS library is bound.
         Library.VersionString.Should().StartWith("2.");
     }
+
+    [Fact]
+    public void LoadOrThrow_LibraryAbsent_ThrowsSetupErrorNamingThePackage()
+    {
+        var act = () => KafkaNative.LoadOrThrow("librdkafka.so.999");
+
+        var error = act.Should().Throw<KafkaSetupException>().Which;
+        error.Message.Should().StartWith("librdkafka is missing: apt-get install librdkafka1");
+        error.IsFatal.Should().BeTrue();
+    }
 }

@@ -102,6 +102,31 @@ public sealed class ProduceConsumeTests(MockClusterFixture fixture)
         assigned.Should().Equal(0, 1, 2, 3, 4, 5, 6, 7);
     }
 
+    [Fact]
+    public void Subscribe_SecondMemberJoins_GroupSplitsPartitionsFourAndFour()
+    {
+        var topic = fixture.CreateTopic("split", partitions: 8);
+        var group = MockClusterFixture.UniqueName("group");
+        using var first = fixture.CreateConsumer(topic, group);
+        MockClusterFixture.WaitForAssignment(first, 8);
+
+        using var second = fixture.CreateConsumer(topic, group);
+
+        // A rebalance completes only when every member rejoins, and members rejoin from inside Consume: poll both.
+        var deadline = DateTime.UtcNow + MockClusterFixture.AssignmentTimeout;
+        while (!(first.Assignment.Count == 4 && second.Assignment.Count == 4) && DateTime.UtcNow < deadline)
+        {
+            first.Consume(TimeSpan.FromMilliseconds(50));
+            second.Consume(TimeSpan.FromMilliseconds(50));
+        }
+
+        var split = first.Assignment.Concat(second.Assignment).Select(tp => tp.Partition.Value).Order().ToList();
+        (first.Assignment.Count, second.Assignment.Count).Should().Be((4, 4));
+        split.Should().Equal(0, 1, 2, 3, 4, 5, 6, 7);
+        second.Close();
+        first.Close();
+    }
+
     private void Produce(string topic, int count)
     {
         using var producer = fixture.CreateProducer();

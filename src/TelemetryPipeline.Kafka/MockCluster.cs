@@ -8,6 +8,8 @@ namespace TelemetryPipeline.Kafka;
 /// ports, for tests and the demo. Produce, fetch, metadata, list-offsets and consumer groups work;
 /// there is no admin API (create topics with <see cref="CreateTopic"/>), no compaction, no real
 /// transactions, and each partition keeps only about 5 MiB / 100k batches (oldest trimmed first).
+/// Group timing: a new group's first join completes after ~3 s; joining a group whose last member
+/// left takes about session.timeout.ms − 1 s.
 /// </summary>
 public sealed class MockCluster : IDisposable
 {

@@ -7,6 +7,9 @@ namespace TelemetryPipeline.Kafka.Tests;
 /// isolate themselves by unique topic and group names instead of restarting the cluster.
 /// Usage: put <c>[Collection(MockClusterCollection.Name)]</c> on the test class and take a
 /// <see cref="MockClusterFixture"/> in its constructor.
+/// Timing on the mock (librdkafka 2.0.2): a new group's first join takes ~3 s; a later join to a group
+/// whose previous member left takes about session.timeout.ms − 1 s (5 s at 6000), so give each group
+/// test its own group name unless the test is about resuming.
 /// </summary>
 public sealed class MockClusterFixture : IDisposable
 {

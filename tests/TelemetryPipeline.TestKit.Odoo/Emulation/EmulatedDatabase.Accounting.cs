@@ -167,7 +167,7 @@ internal sealed partial class EmulatedDatabase
             {
                 line["id"] = lineModel.NextId++;
                 line["move_id"] = moves[i].Id;
-                CheckInsert(lineModel, line, []);
+                CheckInsert(lineModel, line, [], pendingParent: "move_id");
             }
         }
     }

@@ -396,7 +396,7 @@ internal sealed partial class EmulatedDatabase
         return result;
     }
 
-    private void CheckInsert(ModelSpec model, Row row, List<Row> insertedSoFar)
+    private void CheckInsert(ModelSpec model, Row row, List<Row> insertedSoFar, string? pendingParent = null)
     {
         foreach (var field in model.Fields)
         {
@@ -408,7 +408,7 @@ internal sealed partial class EmulatedDatabase
             }
         }
 
-        CheckForeignKeys(model, row);
+        CheckForeignKeys(model, row, pendingParent);
         if (model.Name == "ir.model.data")
         {
             foreach (var other in model.Rows.Values.Concat(insertedSoFar))
@@ -423,11 +423,11 @@ internal sealed partial class EmulatedDatabase
         }
     }
 
-    private void CheckForeignKeys(ModelSpec model, Row row)
+    private void CheckForeignKeys(ModelSpec model, Row row, string? pendingParent = null)
     {
         foreach (var field in model.Fields)
         {
-            if (field.Type == "many2one" && field.Compute is null && row.GetValueOrDefault(field.Name) is long target
+            if (field.Type == "many2one" && field.Compute is null && field.Name != pendingParent && row.GetValueOrDefault(field.Name) is long target
                 && !(TryModel(field.Relation!, out var related) && related.Rows.ContainsKey(target)))
             {
                 // PostgreSQL's foreign-key violation, which Odoo words as if a record were being deleted.

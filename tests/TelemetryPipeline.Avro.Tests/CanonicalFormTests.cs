@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TelemetryPipeline.Avro.Schema;
+using TelemetryPipeline.Avro.Testing;
 
 namespace TelemetryPipeline.Avro.Tests;
 

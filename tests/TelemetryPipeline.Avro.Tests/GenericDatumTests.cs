@@ -2,6 +2,7 @@ using TelemetryPipeline.Avro.Binary;
 using TelemetryPipeline.Avro.Generic;
 using TelemetryPipeline.Avro.Json;
 using TelemetryPipeline.Avro.Schema;
+using TelemetryPipeline.Avro.Testing;
 
 namespace TelemetryPipeline.Avro.Tests;
 

@@ -1,5 +1,6 @@
 using TelemetryPipeline.Avro.Generic;
 using TelemetryPipeline.Avro.Schema;
+using TelemetryPipeline.Avro.Testing;
 
 namespace TelemetryPipeline.Avro.Tests;
 

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace TelemetryPipeline.Avro.Tests;
+namespace TelemetryPipeline.Avro.Testing;
 
 /// <summary>
 /// Locates the repository (the directory holding TelemetryPipeline.sln) by walking up from the test binaries, or,

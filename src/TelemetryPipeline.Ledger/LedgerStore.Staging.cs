@@ -69,7 +69,7 @@ public sealed partial class LedgerStore
             ValidateForStaging(allocation);
         }
 
-        return await InTransactionAsync(
+        int staged = await InTransactionAsync(
             async (connection, tx, token) =>
             {
                 int inserted = 0;
@@ -96,6 +96,8 @@ public sealed partial class LedgerStore
                 return inserted;
             },
             ct).ConfigureAwait(false);
+        LedgerMetrics.Staged.Add(staged);
+        return staged;
     }
 
     private NpgsqlBatchCommand StageCommand(Allocation allocation, string actor)

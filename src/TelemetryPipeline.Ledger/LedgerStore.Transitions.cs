@@ -49,6 +49,14 @@ public sealed partial class LedgerStore
     private async Task<TransitionResult> TransitionAsync(
         string allocationId, AllocationStatus to, string actor, ActorKind actorKind, string? comment, string? odooRefs, CancellationToken ct)
     {
+        TransitionResult result = await TransitionCoreAsync(allocationId, to, actor, actorKind, comment, odooRefs, ct).ConfigureAwait(false);
+        LedgerMetrics.Transitions.Add(1, new("outcome", OutcomeTag(result.Outcome)), new("to", to.ToWire()));
+        return result;
+    }
+
+    private async Task<TransitionResult> TransitionCoreAsync(
+        string allocationId, AllocationStatus to, string actor, ActorKind actorKind, string? comment, string? odooRefs, CancellationToken ct)
+    {
         if (string.IsNullOrWhiteSpace(allocationId))
         {
             return Invalid(allocationId ?? string.Empty, "An allocation id is required.");
@@ -144,6 +152,14 @@ public sealed partial class LedgerStore
             },
             ct).ConfigureAwait(false);
     }
+
+    private static string OutcomeTag(TransitionOutcome outcome) => outcome switch
+    {
+        TransitionOutcome.Applied => "applied",
+        TransitionOutcome.NotFound => "not_found",
+        TransitionOutcome.IllegalTransition => "illegal",
+        _ => "invalid",
+    };
 
     private static TransitionResult Invalid(string allocationId, string message) =>
         new(allocationId, TransitionOutcome.InvalidRequest, null, null, message, null);

@@ -150,6 +150,7 @@ public sealed partial class LedgerStore : IAsyncDisposable
             { IsRetriable = true };
         }
 
+        LedgerMetrics.Retries.Add(1);
         // Idle pooled connections died with the server (restart, failover): drop them rather than fail on each in turn.
         _dataSource.Clear();
         int delayMs = Math.Min(1000, 50 << Math.Min(attempt, 5));

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using TelemetryPipeline.Domain;
 
 namespace TelemetryPipeline.Ledger.Tests;
@@ -9,8 +10,11 @@ public sealed class RestartTests(PostgresFixture fixture)
     public async Task Transitions_PostgresRestartsMidWay_ContinueWithNoLostOrDuplicatedAuditRows()
     {
         await using LedgerDatabase db = await fixture.CreateLedgerAsync("restart");
+        using RetryCounter retries = new();
+        // A generous retry budget: a loaded CI machine may take seconds to bring PostgreSQL back.
+        await using var store = new LedgerStore(db.DataSource, retryAttempts: 20);
         List<Allocation> allocations = Samples.Many(40);
-        await db.Store.StageAsync(allocations);
+        await store.StageAsync(allocations);
         var applied = new List<string>();
         var uncertain = new List<string>();
 
@@ -24,15 +28,32 @@ public sealed class RestartTests(PostgresFixture fixture)
                 {
                     _ = Task.Run(async () =>
                     {
-                        await fixture.Server.RestartAsync();
-                        restarted.SetResult();
+                        try
+                        {
+                            await fixture.Server.RestartAsync();
+                            restarted.SetResult();
+                        }
+                        catch (Exception ex)
+                        {
+                            restarted.SetException(ex);
+                        }
                     });
+                }
+                else if (i is > 10 and < 30)
+                {
+                    // Spread these over the restart, however long the machine takes to stop and start PostgreSQL.
+                    await Task.Delay(20);
+                }
+                else if (i == 30)
+                {
+                    // The rest run after the restart, on a pool whose idle connection may have died with the server.
+                    await restarted.Task;
                 }
 
                 string id = allocations[i].AllocationId;
                 try
                 {
-                    TransitionResult result = await db.Store.ApproveAsync(id, "jane", "batch approval");
+                    TransitionResult result = await store.ApproveAsync(id, "jane", "batch approval");
                     result.Outcome.Should().Be(TransitionOutcome.Applied);
                     applied.Add(id);
                 }
@@ -48,19 +69,20 @@ public sealed class RestartTests(PostgresFixture fixture)
         // Whatever was in flight during COMMIT is settled by re-reading, as the exception tells the caller to do.
         foreach (string id in uncertain)
         {
-            if ((await db.Store.GetAsync(id))!.Status == AllocationStatus.Pending)
+            if ((await store.GetAsync(id))!.Status == AllocationStatus.Pending)
             {
-                (await db.Store.ApproveAsync(id, "jane", "batch approval")).Succeeded.Should().BeTrue();
+                (await store.ApproveAsync(id, "jane", "batch approval")).Succeeded.Should().BeTrue();
             }
         }
 
+        retries.Count.Should().BePositive("the restart broke connections under the approvals");
         applied.Count.Should().BeGreaterThanOrEqualTo(allocations.Count - 1);
         (await db.ScalarAsync<long>("SELECT count(*) FROM allocations WHERE status = 'approved'")).Should().Be(allocations.Count);
         (await db.ScalarAsync<long>("SELECT count(*) FROM allocation_audit WHERE to_status = 'approved'")).Should().Be(allocations.Count);
         (await db.ScalarAsync<long>("SELECT count(*) FROM allocation_audit WHERE to_status = 'pending'")).Should().Be(allocations.Count);
         foreach (string id in applied)
         {
-            (await db.Store.GetAuditAsync(id)).Select(a => a.ToStatus).Should().Equal(AllocationStatus.Pending, AllocationStatus.Approved);
+            (await store.GetAuditAsync(id)).Select(a => a.ToStatus).Should().Equal(AllocationStatus.Pending, AllocationStatus.Approved);
         }
     }
 
@@ -69,11 +91,13 @@ public sealed class RestartTests(PostgresFixture fixture)
     {
         await using LedgerDatabase db = await fixture.CreateLedgerAsync("restart_stage");
         await db.Store.StageAsync(Samples.Many(5));
+        using RetryCounter retries = new();
 
         await fixture.Server.RestartAsync();
         int staged = await db.Store.StageAsync(Samples.Many(8));
 
         staged.Should().Be(3);
+        retries.Count.Should().BePositive("the pooled connection died with the server");
         (await db.ScalarAsync<long>("SELECT count(*) FROM allocation_audit")).Should().Be(8);
     }
 
@@ -96,5 +120,29 @@ public sealed class RestartTests(PostgresFixture fixture)
         }
 
         (await db.Store.GetAsync("2026-11-20/PRJ-1001/03-200/r1"))!.Status.Should().Be(AllocationStatus.Pending);
+    }
+
+    /// <summary>Counts <c>ledger.retries</c> while alive.</summary>
+    private sealed class RetryCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _count;
+
+        public RetryCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == LedgerMetrics.MeterName && instrument.Name == "ledger.retries")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
     }
 }

@@ -14,6 +14,10 @@ public interface ISettlementLedger
     /// </summary>
     Task<int> StageAsync(IReadOnlyList<Allocation> allocations, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the open exception list with the one the latest settlement computed.</summary>
-    Task ReplaceExceptionsAsync(IReadOnlyList<SettlementException> exceptions, CancellationToken cancellationToken);
+    /// <summary>
+    /// Replaces the exceptions of the periods <paramref name="from"/> through <paramref name="to"/> (the range this
+    /// settlement recomputed) with <paramref name="exceptions"/>, all of which lie in the range; other periods keep theirs.
+    /// An empty list clears the range (everything was fixed).
+    /// </summary>
+    Task ReplaceExceptionsAsync(DateOnly from, DateOnly to, IReadOnlyList<SettlementException> exceptions, CancellationToken cancellationToken);
 }

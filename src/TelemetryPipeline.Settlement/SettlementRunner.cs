@@ -4,6 +4,8 @@ namespace TelemetryPipeline.Settlement;
 
 /// <summary>What one settlement run found and staged.</summary>
 /// <param name="Now">The settlement clock (wall clock, or <c>settle --now</c>).</param>
+/// <param name="PeriodFrom">First date of the range whose revisions were compared and whose exceptions were replaced.</param>
+/// <param name="PeriodTo">Last date of that range.</param>
 /// <param name="UtcDaysRead">UTC days of buckets read from the store.</param>
 /// <param name="BucketEntriesRead">Bucket cells read.</param>
 /// <param name="PeriodsClosed">Closed periods within the horizon that had buckets (project local days, or UTC days for quantities without a project).</param>
@@ -19,6 +21,8 @@ namespace TelemetryPipeline.Settlement;
 /// <param name="FuelReconciliation">Filled vs burned per machine and period.</param>
 public sealed record SettlementReport(
     DateTimeOffset Now,
+    DateOnly PeriodFrom,
+    DateOnly PeriodTo,
     int UtcDaysRead,
     int BucketEntriesRead,
     int PeriodsClosed,
@@ -100,7 +104,10 @@ public sealed class SettlementRunner
 
         IReadOnlyList<Allocation> planned = RevisionPlanner.Plan(calculation.Totals, earlier);
         int staged = planned.Count == 0 ? 0 : await _ledger.StageAsync(planned, cancellationToken).ConfigureAwait(false);
-        await _ledger.ReplaceExceptionsAsync(calculation.Exceptions, cancellationToken).ConfigureAwait(false);
+        // The range is a superset of the recomputed periods (all zones), so it also clears exceptions of the day or two
+        // that just left the horizon: by then ingest rejects their late events, so nothing can fix them by settlement.
+        await _ledger.ReplaceExceptionsAsync(window.EarliestPeriod, window.LatestPeriod, calculation.Exceptions, cancellationToken)
+            .ConfigureAwait(false);
 
         var exceptionsByKind = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (SettlementException exception in calculation.Exceptions)
@@ -124,6 +131,8 @@ public sealed class SettlementRunner
 
         return new SettlementReport(
             now,
+            window.EarliestPeriod,
+            window.LatestPeriod,
             days.Count,
             entries.Count,
             calculation.ClosedPeriods.Count,

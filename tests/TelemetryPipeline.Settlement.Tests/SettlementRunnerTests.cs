@@ -283,6 +283,8 @@ public sealed class SettlementRunnerTests
         report.UtcDaysRead.Should().Be(36);
         rig.Store.DaysRead.Should().Be(36);
         report.BucketEntriesRead.Should().Be(2);
+        report.PeriodFrom.Should().Be(T.Day("2026-10-20"));
+        report.PeriodTo.Should().Be(T.Day("2026-11-26"));
     }
 
     [Fact]

@@ -140,9 +140,14 @@ internal sealed class FakeLedger : ISettlementLedger
         return Task.FromResult(added);
     }
 
-    public Task ReplaceExceptionsAsync(IReadOnlyList<SettlementException> exceptions, CancellationToken cancellationToken)
+    public Task ReplaceExceptionsAsync(DateOnly from, DateOnly to, IReadOnlyList<SettlementException> exceptions, CancellationToken cancellationToken)
     {
-        Exceptions = exceptions;
+        if (exceptions.Any(e => e.Period < from || e.Period > to))
+        {
+            throw new ArgumentException("Every exception must lie in the replaced range.", nameof(exceptions));
+        }
+
+        Exceptions = [.. Exceptions.Where(e => e.Period < from || e.Period > to), .. exceptions];
         return Task.CompletedTask;
     }
 

@@ -29,7 +29,7 @@ public static class AnalyticDistribution
         var perPlan = new Dictionary<long, decimal>();
         foreach (var (key, value) in distribution)
         {
-            if (value is not JsonValue number || !number.TryGetValue<decimal>(out var percent))
+            if (!OdooCalls.TryDecimal(value, out var percent))
             {
                 return $"analytic distribution '{key}' has no numeric percentage";
             }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace TelemetryPipeline.Odoo;
@@ -122,22 +124,14 @@ internal static class OdooCalls
         value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     /// <summary>A numeric field as decimal (Odoo floats), 0 when false.</summary>
-    public static decimal Number(JsonNode? value)
+    public static decimal Number(JsonNode? value) => TryDecimal(value, out var number) ? number : 0m;
+
+    /// <summary>Any JSON number as decimal, whether parsed from a response or built in code.</summary>
+    public static bool TryDecimal(JsonNode? node, out decimal value)
     {
-        if (value is JsonValue v)
-        {
-            if (v.TryGetValue<decimal>(out var d))
-            {
-                return d;
-            }
-
-            if (v.TryGetValue<double>(out var f))
-            {
-                return (decimal)f;
-            }
-        }
-
-        return 0m;
+        value = 0m;
+        return node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+            && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
     private static OdooException Unexpected(string operation, string expected, JsonNode? result)

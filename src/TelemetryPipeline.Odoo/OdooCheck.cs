@@ -248,7 +248,7 @@ public sealed class OdooCheck
     {
         try
         {
-            var companies = await _client.ReadAsync("res.company", [_options.CompanyId], ["name", "currency_id"], ct).ConfigureAwait(false);
+            var companies = await _client.SearchReadAsync("res.company", OdooPoster.ById(_options.CompanyId), ["name", "currency_id"], ct: ct).ConfigureAwait(false);
             if (companies.Count == 0)
             {
                 lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"company {_options.CompanyId} not found: set {OdooOptions.Key(nameof(OdooOptions.CompanyId))}")));
@@ -270,7 +270,7 @@ public sealed class OdooCheck
         var names = new Dictionary<long, string>();
         try
         {
-            var plans = await _client.ReadAsync("account.analytic.plan", [_options.ProjectPlanId, _options.CostCodePlanId], ["name", "parent_id"], ct).ConfigureAwait(false);
+            var plans = await _client.SearchReadAsync("account.analytic.plan", OdooDomain.Of(OdooDomain.In("id", [_options.ProjectPlanId, _options.CostCodePlanId])), ["name", "parent_id"], ct: ct).ConfigureAwait(false);
             foreach (var plan in plans)
             {
                 names[OdooCalls.Long(plan["id"], "account.analytic.plan.read")] = OdooCalls.Text(plan["name"]) ?? string.Empty;
@@ -362,7 +362,7 @@ public sealed class OdooCheck
     {
         try
         {
-            var journals = await _client.ReadAsync("account.journal", [_options.JournalId], ["name", "code", "type"], ct).ConfigureAwait(false);
+            var journals = await _client.SearchReadAsync("account.journal", OdooPoster.ById(_options.JournalId), ["name", "code", "type"], ct: ct).ConfigureAwait(false);
             if (journals.Count == 0)
             {
                 lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"journal {_options.JournalId} ({OdooOptions.Key(nameof(OdooOptions.JournalId))}) not found: use a Miscellaneous (general) journal's id")));

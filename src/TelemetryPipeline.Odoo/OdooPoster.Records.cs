@@ -164,7 +164,7 @@ public sealed partial class OdooPoster
     /// <summary>draft_move mode: the journal and both accounts must exist before any move is sent.</summary>
     private async Task<string?> CheckMoveSetupAsync(CancellationToken ct)
     {
-        var journals = await _client.ReadAsync("account.journal", [_options.JournalId], ["type"], ct).ConfigureAwait(false);
+        var journals = await _client.SearchReadAsync("account.journal", ById(_options.JournalId), ["type"], ct: ct).ConfigureAwait(false);
         if (journals.Count == 0)
         {
             return string.Create(CultureInfo.InvariantCulture, $"journal {_options.JournalId} ({OdooOptions.Key(nameof(OdooOptions.JournalId))}) not found");

@@ -106,6 +106,9 @@ public sealed partial class OdooPoster
         return Finish(run);
     }
 
+    /// <summary><c>[["id", "=", id]]</c>: search_read answers [] for a missing record where read raises MissingError.</summary>
+    internal static JsonArray ById(long id) => OdooDomain.Of(OdooDomain.Leaf("id", "=", id));
+
     private const string CircuitOpenMessage = "Odoo is failing repeatedly (circuit open); not attempted, retry later";
 
     private string Model => _options.PostsDraftMoves ? MoveModel : AnalyticLineModel;
@@ -121,7 +124,7 @@ public sealed partial class OdooPoster
         }
 
         var catalog = await OdooAnalyticCatalog.LoadAsync(_client, _options, projects, costCodes, ct).ConfigureAwait(false);
-        var companies = await _client.ReadAsync("res.company", [_options.CompanyId], ["name", "currency_id"], ct).ConfigureAwait(false);
+        var companies = await _client.SearchReadAsync("res.company", ById(_options.CompanyId), ["name", "currency_id"], ct: ct).ConfigureAwait(false);
         if (companies.Count == 0)
         {
             throw new OdooException(OdooErrorKind.MissingRecord, $"company {_options.CompanyId} ({OdooOptions.Key(nameof(OdooOptions.CompanyId))}) not found", false, operation: "res.company.read");

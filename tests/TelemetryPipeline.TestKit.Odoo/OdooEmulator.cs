@@ -33,6 +33,8 @@ public sealed partial class OdooEmulator : IAsyncDisposable
     private readonly Dictionary<string, List<int>> _createSizes = new(StringComparer.Ordinal);
     private int _failNext;
     private int _failStatus;
+    private string? _failKey;
+    private string? _dropKey;
     private int _dropBefore;
     private int _dropAfter;
     private int _totalRequests;
@@ -82,13 +84,17 @@ public sealed partial class OdooEmulator : IAsyncDisposable
 
     // ---- switches --------------------------------------------------------------------------------
 
-    /// <summary>The next <paramref name="count"/> requests get <paramref name="statusCode"/> without being processed.</summary>
-    public void FailNextRequests(int count, int statusCode = 503)
+    /// <summary>
+    /// The next <paramref name="count"/> requests (only those with <paramref name="requestKey"/>, e.g.
+    /// <c>account.analytic.line.create</c>, when given) get <paramref name="statusCode"/> without being processed.
+    /// </summary>
+    public void FailNextRequests(int count, int statusCode = 503, string? requestKey = null)
     {
         lock (_gate)
         {
             _failNext = count;
             _failStatus = statusCode;
+            _failKey = requestKey;
         }
     }
 
@@ -106,12 +112,14 @@ public sealed partial class OdooEmulator : IAsyncDisposable
 
     /// <summary>
     /// Abort the TCP connection of the next <paramref name="count"/> requests: before processing, or after
-    /// processing and committing (<paramref name="afterProcessing"/>: the answer is lost, the effect is not).
+    /// processing and committing (<paramref name="afterProcessing"/>: the answer is lost, the effect is not);
+    /// only requests with <paramref name="requestKey"/> when given.
     /// </summary>
-    public void DropConnections(int count, bool afterProcessing = false)
+    public void DropConnections(int count, bool afterProcessing = false, string? requestKey = null)
     {
         lock (_gate)
         {
+            _dropKey = requestKey;
             if (afterProcessing)
             {
                 _dropAfter = count;
@@ -120,6 +128,19 @@ public sealed partial class OdooEmulator : IAsyncDisposable
             {
                 _dropBefore = count;
             }
+        }
+    }
+
+    /// <summary>
+    /// From now on, refuse (ValidationError with <paramref name="message"/>, as an Odoo constraint would) every record
+    /// whose create values match <paramref name="predicate"/> (model name, values); null removes the rule. Stands for
+    /// the refusals a client cannot foresee: a custom module's constraint, a lock date.
+    /// </summary>
+    public void RejectRecordsWhere(Func<string, JsonObject, bool>? predicate, string message = "The record was refused by a constraint.")
+    {
+        lock (_gate)
+        {
+            _db.Rejection = predicate is null ? null : (predicate, message);
         }
     }
 
@@ -188,7 +209,7 @@ public sealed partial class OdooEmulator : IAsyncDisposable
     {
         lock (_gate)
         {
-            return [.. _db.Dump(model).Select(static n => n!.AsObject())];
+            return [.. JsonNode.Parse(_db.Dump(model).ToJsonString())!.AsArray().Select(static n => n!.AsObject())];
         }
     }
 
@@ -197,7 +218,7 @@ public sealed partial class OdooEmulator : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _db.Create(Superuser(companyId), _db.Model(model), [(JsonObject)values.DeepClone()])[0];
+            return _db.Create(Superuser(companyId), _db.Model(model), [Normalize(values)])[0];
         }
     }
 
@@ -206,7 +227,7 @@ public sealed partial class OdooEmulator : IAsyncDisposable
     {
         lock (_gate)
         {
-            _db.Write(Superuser(null), _db.Model(model), [id], (JsonObject)values.DeepClone());
+            _db.Write(Superuser(null), _db.Model(model), [id], Normalize(values));
         }
     }
 
@@ -249,7 +270,7 @@ public sealed partial class OdooEmulator : IAsyncDisposable
             }
 
             var values = new JsonObject { ["name"] = login, ["login"] = login, ["password"] = password, ["group_ids"] = new JsonArray(new JsonArray(6, 0, groups)) };
-            return _db.Create(Superuser(null), _db.Model("res.users"), [values])[0];
+            return _db.Create(Superuser(null), _db.Model("res.users"), [Normalize(values)])[0];
         }
     }
 
@@ -288,9 +309,12 @@ public sealed partial class OdooEmulator : IAsyncDisposable
         lock (_gate)
         {
             var values = new JsonObject { ["group_ids"] = new JsonArray(new JsonArray(command, _db.GroupId(groupXmlId))) };
-            _db.Write(Superuser(null), _db.Model("res.users"), [uid], values);
+            _db.Write(Superuser(null), _db.Model("res.users"), [uid], Normalize(values));
         }
     }
+
+    /// <summary>Values as if they came over the wire (JSON text parsed), like every request the emulator serves.</summary>
+    private static JsonObject Normalize(JsonObject values) => JsonNode.Parse(values.ToJsonString())!.AsObject();
 
     private static CallEnv Superuser(long? companyId) =>
         new(EmulatedDatabase.SuperuserUid, companyId is { } c ? new JsonObject { ["allowed_company_ids"] = new JsonArray(c) } : []);
@@ -315,9 +339,10 @@ public sealed partial class OdooEmulator : IAsyncDisposable
         {
             _totalRequests++;
             _requests[key] = _requests.GetValueOrDefault(key) + 1;
-            dropBefore = Take(ref _dropBefore);
-            fail = !dropBefore && Take(ref _failNext);
-            dropAfter = !dropBefore && !fail && Take(ref _dropAfter);
+            var dropMatches = _dropKey is null || _dropKey == key;
+            dropBefore = dropMatches && Take(ref _dropBefore);
+            fail = !dropBefore && (_failKey is null || _failKey == key) && Take(ref _failNext);
+            dropAfter = !dropBefore && !fail && dropMatches && Take(ref _dropAfter);
             failStatus = _failStatus;
             delay = Delay;
             responseDelay = ResponseDelay;

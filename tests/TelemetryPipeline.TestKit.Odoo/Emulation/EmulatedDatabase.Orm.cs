@@ -438,8 +438,22 @@ internal sealed partial class EmulatedDatabase
         }
     }
 
+    /// <summary>A server-side constraint tests add (a custom module, a lock date): matching values are refused after INSERT.</summary>
+    public (Func<string, JsonObject, bool> Predicate, string Message)? Rejection { get; set; }
+
     private void CheckConstraints(CallEnv env, ModelSpec model, List<(Row Row, JsonObject Vals)> prepared, List<List<Row>>? moveLines)
     {
+        if (Rejection is { } rejection)
+        {
+            foreach (var (_, vals) in prepared)
+            {
+                if (rejection.Predicate(model.Name, vals))
+                {
+                    throw new OdooFault(OdooFault.ValidationError, rejection.Message);
+                }
+            }
+        }
+
         switch (model.Name)
         {
             case "account.analytic.line":

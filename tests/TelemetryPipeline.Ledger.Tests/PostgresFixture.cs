@@ -7,6 +7,7 @@ namespace TelemetryPipeline.Ledger.Tests;
 public sealed class PostgresFixture : IAsyncLifetime
 {
     private PostgresServer? _server;
+    private string? _template;
 
     public PostgresServer Server => _server ?? throw new InvalidOperationException("The PostgreSQL fixture has not started.");
 
@@ -20,17 +21,33 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A fresh database, migrated unless <paramref name="migrate"/> is false, with a store over it.</summary>
+    /// <summary>
+    /// A fresh database with a store over it: a copy of a database migrated once per run (migrations have their own
+    /// tests), or an empty one when <paramref name="migrate"/> is false.
+    /// </summary>
     public async Task<LedgerDatabase> CreateLedgerAsync(string prefix, AutoApprovalPolicy? autoApproval = null, bool migrate = true)
     {
-        string name = await Server.CreateDatabaseAsync(prefix);
-        var database = new LedgerDatabase(Server.ConnectionString(name), autoApproval);
-        if (migrate)
+        string name = await Server.CreateDatabaseAsync(prefix, migrate ? await MigratedTemplateAsync() : null);
+        return new LedgerDatabase(Server.ConnectionString(name), autoApproval);
+    }
+
+    private async Task<string> MigratedTemplateAsync()
+    {
+        if (_template is not null)
         {
-            await database.Store.MigrateAsync();
+            return _template;
         }
 
-        return database;
+        string name = await Server.CreateDatabaseAsync("ledger_template");
+        // Unpooled: PostgreSQL copies a template only while nobody is connected to it.
+        string cs = new NpgsqlConnectionStringBuilder(Server.ConnectionString(name)) { Pooling = false }.ConnectionString;
+        await using (NpgsqlDataSource dataSource = NpgsqlDataSource.Create(cs))
+        {
+            await new LedgerMigrator(dataSource).MigrateAsync();
+        }
+
+        _template = name;
+        return name;
     }
 }
 

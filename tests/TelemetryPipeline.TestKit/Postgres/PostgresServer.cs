@@ -108,14 +108,21 @@ public sealed class PostgresServer : IAsyncDisposable
         return builder.ConnectionString;
     }
 
-    /// <summary>Creates an empty database with a unique name starting with a sanitized <paramref name="prefix"/>, and returns the name.</summary>
-    public async Task<string> CreateDatabaseAsync(string prefix, CancellationToken ct = default)
+    /// <summary>
+    /// Creates a database with a unique name starting with a sanitized <paramref name="prefix"/> and returns the name:
+    /// empty, or a copy of <paramref name="template"/> (e.g. a database migrated once per test run; nobody may be
+    /// connected to it while it is copied, so use unpooled connections on it).
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(string prefix, string? template = null, CancellationToken ct = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         string name = UniqueDatabaseName(prefix);
+        string sql = template is null
+            ? $"CREATE DATABASE \"{name}\""
+            : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
         await using var connection = new NpgsqlConnection(AdminConnectionString());
         await connection.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return name;
     }

@@ -40,7 +40,7 @@ public sealed class OdooJson2Client : IOdooClient
             return OdooServerVersion.Parse(version.ToString());
         }
 
-        if (response.Status is not (404 or 405))
+        if (response.Status is not (200 or 404 or 405))
         {
             throw OdooErrors.FromHttpStatus(response.Status, response.Body, response.Raw, "web/version", _transport.ApiKey);
         }

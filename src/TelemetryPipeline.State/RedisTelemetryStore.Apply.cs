@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using TelemetryPipeline.Domain;
@@ -16,8 +15,8 @@ public sealed partial class RedisTelemetryStore
     /// <summary>Largest |amount| accepted: keeps amounts and meter deltas below 2^53, where Lua's doubles stop being exact.</summary>
     public const long MaxAbsAmount = 1L << 52;
 
-    // 8 id bytes + 3 digits + 5 numbers of at most 20 characters and their separators.
-    private const int MaxEventArgumentLength = 8 + 3 + (5 * 21);
+    // c8 dedupe id, B type, B kind, B measure, i8 time, i8 amount, i8 interval start, I4 identifier, I4 code pair.
+    private const int EventRecordLength = 8 + 3 + (3 * 8) + (2 * 4);
 
     /// <summary>
     /// Applies a batch: per shard one atomic <c>EVALSHA</c> (one for the whole batch with the default single shard).
@@ -181,7 +180,7 @@ public sealed partial class RedisTelemetryStore
                 codePairOf[j] = pair;
             }
 
-            var args = new RedisArgs((count * 56) + (identifierList.Count * 40) + 64);
+            var args = new RedisArgs((count * EventRecordLength) + (identifierList.Count * 40) + (codePairList.Count * 24) + 96);
             args.Add(_dedupeTtlSeconds).Add(_bucketTtlSeconds).Add(identifierList.Count).Add(codePairList.Count);
             foreach (string identifier in identifierList)
             {
@@ -193,11 +192,11 @@ public sealed partial class RedisTelemetryStore
                 args.Add(pair);
             }
 
-            Span<byte> buffer = stackalloc byte[MaxEventArgumentLength];
+            Span<byte> records = args.AddSpan(count * EventRecordLength);
             for (int j = 0; j < count; j++)
             {
                 NormalizedEvent e = events[members is null ? j : members[j]];
-                args.Add(buffer[..EncodeEvent(e, identifierOf[j], codePairOf[j], buffer)]);
+                EncodeEvent(e, identifierOf[j], codePairOf[j], records.Slice(j * EventRecordLength, EventRecordLength));
             }
 
             return args;
@@ -209,28 +208,16 @@ public sealed partial class RedisTelemetryStore
         }
     }
 
-    private static int EncodeEvent(in NormalizedEvent e, int identifier, int codePair, Span<byte> buffer)
+    private static void EncodeEvent(in NormalizedEvent e, int identifier, int codePair, Span<byte> record)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(buffer, e.DedupeId);
-        buffer[8] = (byte)('0' + (int)e.Type);
-        buffer[9] = (byte)('0' + (int)e.Kind);
-        buffer[10] = (byte)('0' + (int)e.Measure);
-        int at = 11;
-        at += Number(e.EventTimeMs, buffer[at..]);
-        buffer[at++] = (byte)' ';
-        at += Number(e.Amount, buffer[at..]);
-        buffer[at++] = (byte)' ';
-        at += Number(e.Kind == ContributionKind.Delta ? e.IntervalStartMs : 0, buffer[at..]);
-        buffer[at++] = (byte)' ';
-        at += Number(identifier, buffer[at..]);
-        buffer[at++] = (byte)' ';
-        at += Number(codePair, buffer[at..]);
-        return at;
-    }
-
-    private static int Number(long value, Span<byte> target)
-    {
-        Utf8Formatter.TryFormat(value, target, out int written);
-        return written;
+        BinaryPrimitives.WriteUInt64LittleEndian(record, e.DedupeId);
+        record[8] = (byte)e.Type;
+        record[9] = (byte)e.Kind;
+        record[10] = (byte)e.Measure;
+        BinaryPrimitives.WriteInt64LittleEndian(record[11..], e.EventTimeMs);
+        BinaryPrimitives.WriteInt64LittleEndian(record[19..], e.Amount);
+        BinaryPrimitives.WriteInt64LittleEndian(record[27..], e.Kind == ContributionKind.Delta ? e.IntervalStartMs : 0);
+        BinaryPrimitives.WriteInt32LittleEndian(record[35..], identifier);
+        BinaryPrimitives.WriteInt32LittleEndian(record[39..], codePair);
     }
 }

@@ -67,6 +67,18 @@ public sealed class RedisArgs : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Adds an argument of exactly <paramref name="length"/> bytes and returns it to be filled in place (for large
+    /// binary arguments built piecewise). Fill it before the next call on this instance.
+    /// </summary>
+    public Span<byte> AddSpan(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Span<byte> target = BeginArgument(length, out int headerAt);
+        EndArgument(headerAt, length);
+        return _buffer.AsSpan(_length - 2 - length, length);
+    }
+
     /// <summary>Adds an integer in decimal, as Redis expects numbers.</summary>
     public RedisArgs Add(long value)
     {

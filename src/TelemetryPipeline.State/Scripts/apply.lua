@@ -3,15 +3,21 @@
 -- KEYS[1]  the shard's hash tag "{prefix:shard}"; every key below starts with it, so the call touches one slot.
 -- ARGV[1]  dedupe hash TTL (s)       ARGV[2]  bucket/index/meter/incident TTL (s)
 -- ARGV[3]  nI identifiers            ARGV[4]  nC code pairs ("project|cost", '|' and '%' percent-escaped)
--- then nI identifiers, nC code pairs, then one ARGV per event:
---   8 raw bytes of the dedupe id, 3 digits (record type, kind, measure),
---   "eventTimeMs amount intervalStartMs identifierIndex codeIndex" (code index 0 = no codes).
+-- ARGV[5 .. 4+nI]             the identifiers the events refer to by index
+-- ARGV[5+nI .. 4+nI+nC]       the code pairs the events refer to by index (0 = no codes)
+-- ARGV[5+nI+nC]               the events, 43 bytes each, little-endian:
+--   c8 dedupe id | B record type | B kind | B measure | i8 eventTimeMs | i8 amount | i8 intervalStartMs
+--   | I4 identifier index | I4 code pair index
+-- One blob instead of one argument per event: struct.unpack reads a record in one C call, where separate (or
+-- text) arguments cost a Lua string each per field.
 --
--- Every read happens, and every outcome is decided, before the first write: Redis does not roll a script back, so a
--- failure must come before anything is written. Events are processed in order against in-script state (markers seen
--- so far, meter baselines as updated so far), so the result is the same as applying them one by one.
--- Lua numbers are doubles: every integer handled stays below 2^53 (the caller checks its inputs) and products that
--- could exceed it are computed exactly by splitting.
+-- Events are decided in order against in-script state (markers seen so far, meter baselines as updated so far), so the
+-- result is the one of applying them one by one. Reads come first and the writes last, with one exception: a dedupe
+-- hash wanted by a single event of the batch is checked and marked with one HSETNX. Redis runs the script atomically
+-- and propagates its effects as one MULTI/EXEC, so a crash never leaves half of it; it does not roll back a script
+-- that fails half-way, which only a foreign value of the wrong type under these keys could make happen.
+-- Lua numbers are doubles: inputs stay below 2^52 (the caller checks), products that could pass 2^53 are computed
+-- exactly by splitting, and sums that could are left to HINCRBY's 64-bit integers.
 -- Returns one outcome digit per event (EventOutcome).
 
 local tag = KEYS[1]
@@ -19,22 +25,25 @@ local dttl = ARGV[1]
 local bttl = ARGV[2]
 local ni = tonumber(ARGV[3])
 local nc = tonumber(ARGV[4])
-local first = 5 + ni + nc
-local n = #ARGV - first + 1
+local blob = ARGV[5 + ni + nc]
 
 local floor = math.floor
 local fmt = string.format
-local sub = string.sub
-local byte = string.byte
-local match = string.match
+local sunpack = struct.unpack
 local call = redis.call
 
+local RECORD = 43
 local BUCKET = 900000
 local DAY = 86400000
 local HOUR = 3600000
 local TWO53 = 9007199254740992
 local FUEL_ANOMALY_ML = 2000000
 local CHUNK = 500
+
+local n = #blob / RECORD
+if n ~= floor(n) then
+  return redis.error_reply('ERR event blob of ' .. #blob .. ' bytes is not a whole number of ' .. RECORD .. '-byte records')
+end
 
 local idents = {}
 for i = 1, ni do idents[i] = ARGV[4 + i] end
@@ -84,37 +93,50 @@ local function floordiv(d, o, l)
   return -q
 end
 
--- Pass 1: parse, and group dedupe fields by hash so each hash is read with one HMGET.
-local dkey, dfield, etype, ekind, emeasure, etime, eamount, estart, eident, ecode = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
+-- Pass 1: parse, and group dedupe fields by hash so that each hash is read with one call.
+local efield, etype, ekind, emeasure, etime, eamount, estart, eident, ecode, edkey = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
+local dkeyCache = {}
 local wanted, wantedOrder = {}, {}
+local pos = 1
 for i = 1, n do
-  local a = ARGV[first + i - 1]
-  local time, amount, start, ident, code = match(a, '^(%-?%d+) (%-?%d+) (%-?%d+) (%d+) (%d+)$', 12)
-  if not time then return redis.error_reply('ERR malformed event argument ' .. i) end
-  time = tonumber(time)
-  ident = tonumber(ident)
-  local f = sub(a, 1, 8)
-  local t = byte(a, 9) - 48
-  local k = tostring(t) .. ':' .. idents[ident] .. ':' .. istr((time - imod(time, HOUR)) / HOUR)
-  local dk = tag .. ':d:' .. k
-  dkey[i] = dk; dfield[i] = f; etype[i] = t
-  ekind[i] = byte(a, 10) - 48; emeasure[i] = byte(a, 11) - 48
-  etime[i] = time; eamount[i] = tonumber(amount); estart[i] = tonumber(start)
-  eident[i] = ident; ecode[i] = tonumber(code)
+  local f, t, k, m, time, amount, start, ident, code
+  f, t, k, m, time, amount, start, ident, code, pos = sunpack('<c8BBBi8i8i8I4I4', blob, pos)
+  local hour = (time - imod(time, HOUR)) / HOUR
+  local byType = dkeyCache[t]
+  if not byType then byType = {}; dkeyCache[t] = byType end
+  local byIdent = byType[ident]
+  if not byIdent then byIdent = {}; byType[ident] = byIdent end
+  local dk = byIdent[hour]
+  if not dk then
+    dk = tag .. ':d:' .. t .. ':' .. idents[ident] .. ':' .. istr(hour)
+    byIdent[hour] = dk
+  end
+  efield[i] = f; etype[i] = t; ekind[i] = k; emeasure[i] = m; etime[i] = time
+  eamount[i] = amount; estart[i] = start; eident[i] = ident; ecode[i] = code; edkey[i] = dk
   local w = wanted[dk]
-  if not w then w = {}; wanted[dk] = w; wantedOrder[#wantedOrder + 1] = dk end
-  w[#w + 1] = f
+  if w then
+    w[#w + 1] = f
+  else
+    wanted[dk] = { f }
+    wantedOrder[#wantedOrder + 1] = dk
+  end
 end
 
-local seen = {}
+-- Which ids are known. A hash wanted by one event only (the common case with a large fleet: one event per machine,
+-- record type and hour in a batch) is checked and marked by one HSETNX; the others are read with HMGET.
+local seen, claimed = {}, {}
 for _, dk in ipairs(wantedOrder) do
   local fields = wanted[dk]
   local s = {}
-  for c = 1, #fields, CHUNK do
-    local last = math.min(c + CHUNK - 1, #fields)
-    local r = call('HMGET', dk, unpack(fields, c, last))
-    for j = 1, #r do
-      if r[j] then s[fields[c + j - 1]] = true end
+  if #fields == 1 then
+    if call('HSETNX', dk, fields[1], '1') == 0 then s[fields[1]] = true else claimed[dk] = true end
+  else
+    for c = 1, #fields, CHUNK do
+      local last = math.min(c + CHUNK - 1, #fields)
+      local r = call('HMGET', dk, unpack(fields, c, last))
+      for j = 1, #r do
+        if r[j] then s[fields[c + j - 1]] = true end
+      end
     end
   end
   seen[dk] = s
@@ -123,34 +145,46 @@ end
 -- Pass 2: decide every event in order.
 local out = {}
 local marks, markOrder = {}, {}
-local cells, cellOrder, cellIdent, cellDay = {}, {}, {}, {}
+local buckets, bucketOrder = {}, {}   -- [ident][day] -> { key, identifier, day, cells = { field -> amount } }
+local fieldCache = {}                 -- [code][slot * 8 + measure] -> "slot|measure|project|cost"
 local spills = {}
-local meters = {}
+local meterKeys, meters = {}, {}
 local meterDirty, meterOrder = {}, {}
 local incidents, incidentOrder = {}, {}
 
 local function add(ident, measure, code, bucketStart, amount)
   if amount == 0 then return end
   local dayStart = bucketStart - imod(bucketStart, DAY)
-  local day = istr(dayStart / DAY)
-  local bk = tag .. ':b:' .. idents[ident] .. ':' .. day
-  local c = cells[bk]
-  if not c then
-    c = {}; cells[bk] = c; cellOrder[#cellOrder + 1] = bk
-    cellIdent[bk] = idents[ident]; cellDay[bk] = day
+  local day = dayStart / DAY
+  local byIdent = buckets[ident]
+  if not byIdent then byIdent = {}; buckets[ident] = byIdent end
+  local b = byIdent[day]
+  if not b then
+    local dayText = istr(day)
+    b = { tag .. ':b:' .. idents[ident] .. ':' .. dayText, idents[ident], dayText, {} }
+    byIdent[day] = b
+    bucketOrder[#bucketOrder + 1] = b
   end
-  local field = istr((bucketStart - dayStart) / BUCKET) .. '|' .. measure .. '|' .. codes[code]
-  local v = c[field]
+  local byCode = fieldCache[code]
+  if not byCode then byCode = {}; fieldCache[code] = byCode end
+  local slot = (bucketStart - dayStart) / BUCKET
+  local field = byCode[slot * 8 + measure]
+  if not field then
+    field = istr(slot) .. '|' .. measure .. '|' .. codes[code]
+    byCode[slot * 8 + measure] = field
+  end
+  local cells = b[4]
+  local v = cells[field]
   if v == nil then
-    c[field] = amount
+    cells[field] = amount
   else
     local sum = v + amount
     if sum >= TWO53 or sum <= -TWO53 then
       -- The in-script sum would stop being exact: keep the partial sum apart, Redis adds it as a 64-bit integer.
-      spills[#spills + 1] = { bk, field, v }
-      c[field] = amount
+      spills[#spills + 1] = { b, field, v }
+      cells[field] = amount
     else
-      c[field] = sum
+      cells[field] = sum
     end
   end
 end
@@ -172,8 +206,7 @@ local function spread(ident, measure, code, amount, s, e)
       add(ident, measure, code, b, amount - given)
       return
     end
-    local ov = nx - math.max(b, s)
-    local part = floordiv(amount, ov, len)
+    local part = floordiv(amount, nx - math.max(b, s), len)
     add(ident, measure, code, b, part)
     given = given + part
     b = nx
@@ -196,7 +229,7 @@ local function setBaseline(mk, cache, measure, time, reading)
 end
 
 for i = 1, n do
-  local dk, f = dkey[i], dfield[i]
+  local dk, f = edkey[i], efield[i]
   local s = seen[dk]
   if s[f] then
     out[i] = '1'
@@ -213,7 +246,8 @@ for i = 1, n do
       add(ident, measure, code, bucketStartOf(etime[i]), eamount[i])
       out[i] = '0'
     else
-      local mk = tag .. ':m:' .. idents[ident]
+      local mk = meterKeys[ident]
+      if not mk then mk = tag .. ':m:' .. idents[ident]; meterKeys[ident] = mk end
       local cache = meters[mk]
       if not cache then cache = {}; meters[mk] = cache end
       local base = cache[measure]
@@ -221,7 +255,7 @@ for i = 1, n do
         local v = call('HGET', mk, tostring(measure))
         base = false
         if v then
-          local bt, br = match(v, '^(%-?%d+):(%-?%d+)$')
+          local bt, br = string.match(v, '^(%-?%d+):(%-?%d+)$')
           if bt then base = { tonumber(bt), tonumber(br) } end
         end
         cache[measure] = base
@@ -256,38 +290,59 @@ end
 
 -- Pass 3: write. Each key is written with as few calls as possible and its TTL set once.
 for _, dk in ipairs(markOrder) do
-  local fields = marks[dk]
-  for c = 1, #fields, CHUNK do
-    local args = {}
-    for j = c, math.min(c + CHUNK - 1, #fields) do
-      args[#args + 1] = fields[j]; args[#args + 1] = '1'
+  if not claimed[dk] then
+    local fields = marks[dk]
+    for c = 1, #fields, CHUNK do
+      local args = {}
+      for j = c, math.min(c + CHUNK - 1, #fields) do
+        args[#args + 1] = fields[j]; args[#args + 1] = '1'
+      end
+      call('HSET', dk, unpack(args))
     end
-    call('HSET', dk, unpack(args))
   end
   call('EXPIRE', dk, dttl)
 end
 
 local spilled = {}
 for _, spill in ipairs(spills) do
-  call('HINCRBY', spill[1], spill[2], istr(spill[3]))
+  call('HINCRBY', spill[1][1], spill[2], istr(spill[3]))
   spilled[spill[1]] = true
 end
 
 local index, indexOrder = {}, {}
-for _, bk in ipairs(cellOrder) do
-  local wrote = spilled[bk] or false
-  for field, amount in pairs(cells[bk]) do
-    if amount ~= 0 then
-      call('HINCRBY', bk, field, istr(amount))
-      wrote = true
+for _, b in ipairs(bucketOrder) do
+  local key = b[1]
+  local fields, amounts = {}, {}
+  for field, amount in pairs(b[4]) do
+    if amount ~= 0 then fields[#fields + 1] = field; amounts[#amounts + 1] = amount end
+  end
+  if #fields == 1 then
+    call('HINCRBY', key, fields[1], istr(amounts[1]))
+  elseif #fields > 1 then
+    -- One read and one write instead of one HINCRBY per cell; a sum that could leave exact double range uses HINCRBY.
+    for c = 1, #fields, CHUNK do
+      local last = math.min(c + CHUNK - 1, #fields)
+      local current = call('HMGET', key, unpack(fields, c, last))
+      local args = {}
+      for j = c, last do
+        local v = current[j - c + 1]
+        v = v and tonumber(v) or 0
+        local sum = v + amounts[j]
+        if v < TWO53 and v > -TWO53 and sum < TWO53 and sum > -TWO53 then
+          args[#args + 1] = fields[j]; args[#args + 1] = istr(sum)
+        else
+          call('HINCRBY', key, fields[j], istr(amounts[j]))
+        end
+      end
+      if #args > 0 then call('HSET', key, unpack(args)) end
     end
   end
-  if wrote then
-    call('EXPIRE', bk, bttl)
-    local ik = tag .. ':i:' .. cellDay[bk]
+  if #fields > 0 or spilled[b] then
+    call('EXPIRE', key, bttl)
+    local ik = tag .. ':i:' .. b[3]
     local members = index[ik]
     if not members then members = {}; index[ik] = members; indexOrder[#indexOrder + 1] = ik end
-    members[#members + 1] = cellIdent[bk]
+    members[#members + 1] = b[2]
   end
 end
 

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Globalization;
+using TelemetryPipeline.Domain;
+using TelemetryPipeline.State.Resp;
+using TelemetryPipeline.TestKit;
+using Xunit.Abstractions;
+using static TelemetryPipeline.State.Tests.Events;
+
+namespace TelemetryPipeline.State.Tests;
+
+/// <summary>
+/// Measurements, not benchmarks with bounds: they print events/s and bytes per dedupe id (run with
+/// <c>--logger "console;verbosity=detailed"</c> to see them) and assert only correctness and the memory design goal.
+/// Each uses a server of its own so other tests do not disturb it. <c>TP_PERF_FULL=1</c> runs the full sizes
+/// (1M remembered ids); the default sizes keep the suite quick.
+/// </summary>
+[Trait("Category", "Perf")]
+public sealed class PerformanceTests(ITestOutputHelper output)
+{
+    private static readonly bool s_full = Environment.GetEnvironmentVariable("TP_PERF_FULL") == "1";
+    private static readonly RecordType[] s_types = [RecordType.Usage, RecordType.Idle, RecordType.Fuel];
+
+    [Fact]
+    public async Task ApplyAsync_RealisticFiveThousandEventBatches_ReportsThroughput()
+    {
+        await using RedisServer server = await RedisServer.StartAsync();
+        await using RedisTelemetryStore store = await RedisTelemetryStore.ConnectAsync(Options(server), CancellationToken.None);
+        int batches = s_full ? 100 : 20;
+        List<NormalizedEvent[]> load = RealisticLoad(machines: 2000, batches + 2);
+        foreach (NormalizedEvent[] warmup in load.GetRange(0, 2))
+        {
+            await store.ApplyAsync(warmup, CancellationToken.None);
+        }
+
+        long events = 0;
+        int calls = 0;
+        var latencies = new List<double>();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        foreach (NormalizedEvent[] batch in load.GetRange(2, batches))
+        {
+            long started = Stopwatch.GetTimestamp();
+            ApplyBatchResult result = await store.ApplyAsync(batch, CancellationToken.None);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            result.Outcomes.Should().NotContain(EventOutcome.Duplicate);
+            events += batch.Length;
+            calls += result.RedisCalls;
+        }
+
+        clock.Stop();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        latencies.Sort();
+        calls.Should().Be(batches, "one EVALSHA per batch with one shard");
+        Report(
+            $"ApplyAsync: {events:N0} events in {batches} batches of ~{events / batches:N0}: {events / clock.Elapsed.TotalSeconds:N0} events/s, " +
+            $"batch p50 {latencies[latencies.Count / 2]:N1} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:N1} ms, " +
+            $"{calls * 1000.0 / events:N2} Redis calls per 1,000 events, {allocated / (double)events:N0} B allocated per event (client side)");
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ManyRememberedIds_ReportsUsedMemoryPerDedupeId()
+    {
+        int ids = s_full ? 1_000_000 : 200_000;
+        await using RedisServer server = await RedisServer.StartAsync();
+        await using RedisTelemetryStore store = await RedisTelemetryStore.ConnectAsync(Options(server), CancellationToken.None);
+        long baseline = await store.GetUsedMemoryAsync(CancellationToken.None);
+
+        // 1,000 machines × 3 record types, one event per minute each: 60 ids per dedupe hash (machine, type, hour).
+        const int Machines = 1000;
+        int minutes = ids / (Machines * 3);
+        var batch = new List<NormalizedEvent>(5000);
+        long applied = 0;
+        var clock = Stopwatch.StartNew();
+        for (int minute = 0; minute < minutes; minute++)
+        {
+            long time = Day0 + (minute * Minute) + 1;
+            for (int machine = 0; machine < Machines; machine++)
+            {
+                string identifier = string.Create(CultureInfo.InvariantCulture, $"serial:CAT0{machine:D5}");
+                foreach (RecordType type in s_types)
+                {
+                    string eventId = string.Create(CultureInfo.InvariantCulture, $"{identifier}/{(int)type}/{minute}");
+                    batch.Add(Point(identifier, eventId, time, 1000, type == RecordType.Fuel ? Measure.FuelBurnMl : Measure.OperatingMs, type));
+                    if (batch.Count == 5000)
+                    {
+                        applied += await ApplyAll(store, batch);
+                    }
+                }
+            }
+        }
+
+        applied += await ApplyAll(store, batch);
+        double seconds = clock.Elapsed.TotalSeconds;
+        long withEverything = await store.GetUsedMemoryAsync(CancellationToken.None);
+
+        // Leave only the dedupe hashes, then measure again.
+        using (var args = RedisArgs.Of(
+            "for _, p in ipairs(ARGV) do for _, k in ipairs(redis.call('KEYS', p)) do redis.call('DEL', k) end end return 1",
+            "0", "*:b:*", "*:i:*", "*:m:*", "*:a:*"))
+        {
+            var connection = new RedisConnection(Options(server));
+            await using (connection)
+            {
+                await connection.ExecuteAsync("EVAL", args, CancellationToken.None);
+                using var scan = RedisArgs.Of("0", "MATCH", "*:d:*", "COUNT", "10");
+                RedisValue page = await connection.ExecuteAsync("SCAN", scan, CancellationToken.None);
+                string sample = page.Items[1].Items[0].AsString()!;
+                using var encoding = RedisArgs.Of("ENCODING", sample);
+                (await connection.ExecuteAsync("OBJECT", encoding, CancellationToken.None)).AsString().Should().Be("listpack");
+                using var usage = RedisArgs.Of("USAGE", sample);
+                long sampleBytes = (await connection.ExecuteAsync("MEMORY", usage, CancellationToken.None)).AsInt64();
+                Report($"sample dedupe hash {sample}: MEMORY USAGE {sampleBytes} B for 60 ids");
+            }
+        }
+
+        long dedupeOnly = await store.GetUsedMemoryAsync(CancellationToken.None);
+        double perId = (dedupeOnly - baseline) / (double)applied;
+        Report(
+            $"{applied:N0} remembered ids (60 per hash) applied at {applied / seconds:N0} events/s: used_memory +{(withEverything - baseline) / 1e6:N1} MB with buckets, " +
+            $"+{(dedupeOnly - baseline) / 1e6:N1} MB dedupe hashes only = {perId:N1} B per id");
+        perId.Should().BeLessThanOrEqualTo(24, "the design goal for remembered ids");
+    }
+
+    private static async Task<long> ApplyAll(RedisTelemetryStore store, List<NormalizedEvent> batch)
+    {
+        ApplyBatchResult result = await store.ApplyAsync(batch, CancellationToken.None);
+        result.Outcomes.Should().AllBeEquivalentTo(EventOutcome.Applied);
+        int count = batch.Count;
+        batch.Clear();
+        return count;
+    }
+
+    /// <summary>
+    /// A fleet reporting every 10 minutes: usage and idle deltas over the last 10 minutes (1–2 buckets each), a fuel burn
+    /// every 30 minutes, a cumulative operating-hours reading every hour; ≈ 5,000 events per 2,000 machines and step.
+    /// </summary>
+    private static List<NormalizedEvent[]> RealisticLoad(int machines, int batches)
+    {
+        var random = new Random(1);
+        var result = new List<NormalizedEvent[]>();
+        var batch = new List<NormalizedEvent>(5100);
+        var meter = new long[machines];
+        int offsetsSeed = random.Next();
+        for (int step = 0; result.Count < batches; step++)
+        {
+            for (int m = 0; m < machines; m++)
+            {
+                string identifier = string.Create(CultureInfo.InvariantCulture, $"telematics:VL{m:D6}");
+                long time = Day0 + (step * 10 * Minute) + ((m * 7_919L + offsetsSeed) % (10 * Minute));
+                long operating = random.NextInt64(0, 10 * Minute);
+                long idle = random.NextInt64(0, operating + 1);
+                string id = string.Create(CultureInfo.InvariantCulture, $"{identifier}/{step}");
+                batch.Add(Delta(identifier, id + "/u", time - (10 * Minute), time, operating, Measure.OperatingMs, RecordType.Usage));
+                batch.Add(Delta(identifier, id + "/i", time - (10 * Minute), time, idle, Measure.IdleMs, RecordType.Idle));
+                if ((step + m) % 3 == 0)
+                {
+                    batch.Add(Point(identifier, id + "/f", time, random.NextInt64(5_000, 60_000), Measure.FuelBurnMl, RecordType.Fuel,
+                        m % 4 == 0 ? "PRJ-1001" : null, m % 4 == 0 ? "03-200" : null));
+                }
+
+                if ((step + m) % 6 == 0)
+                {
+                    meter[m] += random.NextInt64(0, 60 * Minute);
+                    batch.Add(Reading(identifier, id + "/c", time, meter[m], Measure.OperatingMs, RecordType.Usage));
+                }
+
+                if (batch.Count >= 5000)
+                {
+                    result.Add([.. batch]);
+                    batch.Clear();
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static RedisOptions Options(RedisServer server) => new()
+    {
+        Endpoint = server.Endpoint,
+        CommandTimeout = TimeSpan.FromSeconds(60),
+    };
+
+    private void Report(string line)
+    {
+        output.WriteLine(line);
+        Console.WriteLine("[perf] " + line);
+    }
+}

@@ -39,7 +39,8 @@ public sealed partial class FleetScenario
                 return;
             }
 
-            if (rng.Chance(0.75))
+            // Fuel trucks come round every other day or so and top up about two days' burn.
+            if (rng.Chance(0.5))
             {
                 AddFill(plan, day, shiftStart - (rng.Next(20, 51) * MinuteMs), rng);
             }
@@ -363,7 +364,8 @@ public sealed partial class FleetScenario
         private void AddFill(MachinePlan plan, int day, long at, ScenarioRandom rng)
         {
             var m = plan.Machine;
-            double liters = m.Kind == MachineKind.Crane ? rng.NextDouble(60, 180) : rng.NextDouble(150, 450);
+            double dailyBurn = 9 * plan.Utilization * (((1 - plan.IdleFraction) * plan.WorkBurnLitersPerHour) + (plan.IdleFraction * plan.IdleBurnLitersPerHour));
+            double liters = dailyBurn * rng.NextDouble(1.3, 2.0);
             bool gallons = m.FuelUnit == FuelUnit.UsGallon;
             double quantity = gallons ? Math.Round(liters / LitersPerUsGallon, 2) : Math.Round(liters, 1);
             decimal litersBilled = (decimal)quantity * (gallons ? 3.785411784m : 1m);

@@ -35,16 +35,19 @@ public static class GeneratorSchemaIds
     /// <summary>A schema id no registry knows; records framed with it must be rejected as <c>unknown_schema</c>.</summary>
     public const int Unknown = 999;
 
-    /// <summary>Schema id → schema file under <c>schemas/</c>.</summary>
+    /// <summary>
+    /// Schema id → schema name (file under <c>schemas/</c> without <c>.avsc</c>), the shape
+    /// <c>TelemetryCodec.CreateDefault</c> and the pipeline's schema-id configuration take.
+    /// </summary>
     public static IReadOnlyDictionary<int, string> Map { get; } = new Dictionary<int, string>
     {
-        [EquipmentUsage] = "EquipmentUsage.avsc",
-        [EquipmentIdle] = "EquipmentIdle.avsc",
-        [FuelEvent] = "FuelEvent.avsc",
-        [EquipmentAssignment] = "EquipmentAssignment.avsc",
-        [EquipmentRate] = "EquipmentRate.avsc",
-        [EquipmentAlias] = "EquipmentAlias.avsc",
-        [EquipmentUsageV1] = "EquipmentUsage.v1.avsc",
+        [EquipmentUsage] = "EquipmentUsage",
+        [EquipmentIdle] = "EquipmentIdle",
+        [FuelEvent] = "FuelEvent",
+        [EquipmentAssignment] = "EquipmentAssignment",
+        [EquipmentRate] = "EquipmentRate",
+        [EquipmentAlias] = "EquipmentAlias",
+        [EquipmentUsageV1] = "EquipmentUsage.v1",
     };
 
     /// <summary>The id of the current schema of <paramref name="record"/>'s type.</summary>

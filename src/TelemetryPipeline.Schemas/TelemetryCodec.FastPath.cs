@@ -2,19 +2,18 @@ namespace TelemetryPipeline.Schemas;
 
 public sealed partial class TelemetryCodec
 {
+    /// <summary>Compiles the resolved EquipmentUsage fast path once per writer schema (current and older versions).</summary>
     private void InitializeFastPaths()
     {
-        // Step 6: resolved EquipmentUsage fast path. Until then every record goes through the generic path.
+        foreach (var entry in _byName.Values)
+        {
+            if (entry.Reader.Name == TelemetrySchemas.EquipmentUsage)
+            {
+                entry.UsageFastPath = EquipmentUsageDecoder.TryCompile(entry.Plan);
+            }
+        }
     }
-}
 
-internal sealed class EquipmentUsageDecoder
-{
-    public bool TryDecode(ReadOnlySpan<byte> payload, int offset, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Domain.EquipmentUsage? usage, out string error, out long errorOffset)
-    {
-        usage = null;
-        error = "fast path not implemented";
-        errorOffset = offset;
-        return payload.Length < 0;
-    }
+    /// <summary>Whether EquipmentUsage payloads of <paramref name="schemaName"/> decode through the resolved fast path.</summary>
+    public bool HasUsageFastPath(string schemaName) => _byName.TryGetValue(schemaName, out var entry) && entry.UsageFastPath is not null;
 }

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using TelemetryPipeline.Domain;
+
+namespace TelemetryPipeline.Ingest;
+
+public sealed partial class IngestPipeline
+{
+    // Below this many records a batch is decoded on the calling thread: fan-out costs more than it saves.
+    private const int ParallelDecodeThreshold = 256;
+
+    private async Task ProcessLoopAsync(ChannelReader<ConsumedBatch> reader, CancellationToken drainToken)
+    {
+        // Batches already consumed are finished even after shutdown was requested (until the drain timeout):
+        // their records are then durable and committed, not redelivered.
+        while (await reader.WaitToReadAsync(drainToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out ConsumedBatch? batch))
+            {
+                try
+                {
+                    await ProcessBatchAsync(batch, drainToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _batchesInFlight);
+                }
+            }
+        }
+    }
+
+    private async Task ProcessBatchAsync(ConsumedBatch batch, CancellationToken cancellationToken)
+    {
+        List<ConsumeResult<byte[], byte[]>> records = batch.Records;
+        var decoded = new DecodedRecord[records.Count];
+        long nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (records.Count >= ParallelDecodeThreshold && _options.DecodeParallelism > 1)
+        {
+            Parallel.For(
+                0,
+                records.Count,
+                new ParallelOptions { MaxDegreeOfParallelism = _options.DecodeParallelism },
+                i => decoded[i] = Decode(records[i], nowMs));
+        }
+        else
+        {
+            for (int i = 0; i < records.Count; i++)
+            {
+                decoded[i] = Decode(records[i], nowMs);
+            }
+        }
+
+        var accepted = new List<NormalizedEvent>(records.Count);
+        List<int>? rejected = null;
+        for (int i = 0; i < decoded.Length; i++)
+        {
+            if (decoded[i].Accepted)
+            {
+                accepted.Add(decoded[i].Event);
+            }
+            else
+            {
+                (rejected ??= []).Add(i);
+            }
+        }
+
+        int redisCalls = 0;
+        if (accepted.Count > 0)
+        {
+            ApplyBatchResult result = await ApplyWithRetryAsync(accepted, cancellationToken).ConfigureAwait(false);
+            redisCalls = result.RedisCalls;
+            foreach (EventOutcome outcome in result.Outcomes)
+            {
+                _metrics.RecordOutcome(outcome);
+                _totals.AddOutcome(outcome);
+            }
+        }
+
+        if (rejected is not null)
+        {
+            await PublishRejectionsAsync(records, decoded, rejected, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (AfterApplyBeforeCommit is { } hook)
+        {
+            await hook(records.Count, cancellationToken).ConfigureAwait(false);
+        }
+
+        Commit(records);
+        _totals.AddBatch(records.Count, redisCalls);
+        _metrics.Consumed.Add(records.Count);
+        _metrics.RedisCalls.Add(redisCalls);
+        _metrics.Batches.Add(1);
+        _metrics.BatchSize.Record(records.Count);
+        _metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(batch.StartedTimestamp).TotalSeconds);
+    }
+
+    private DecodedRecord Decode(ConsumeResult<byte[], byte[]> record, long nowMs)
+    {
+        byte[]? value = record.Message.Value;
+        if (value is null || value.Length == 0)
+        {
+            return DecodedRecord.Reject(new Rejection(RejectionReasons.Undecodable, "empty message value (tombstone?) on a telemetry topic"));
+        }
+
+        if (!_codec.TryDecodeTelemetry(value, out TelemetryEvent? telemetry, out Rejection rejection))
+        {
+            return DecodedRecord.Reject(rejection);
+        }
+
+        return TelemetryNormalizer.TryNormalize(telemetry, nowMs, _rules, out NormalizedEvent normalized, out rejection)
+            ? DecodedRecord.Accept(normalized)
+            : DecodedRecord.Reject(rejection);
+    }
+
+    private async Task<ApplyBatchResult> ApplyWithRetryAsync(List<NormalizedEvent> events, CancellationToken cancellationToken)
+    {
+        int delay = _options.RetryDelayMs;
+        while (true)
+        {
+            long started = Stopwatch.GetTimestamp();
+            try
+            {
+                ApplyBatchResult result = await _store.ApplyAsync(events, cancellationToken).ConfigureAwait(false);
+                _metrics.ApplyDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                return result;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Retrying is safe: the apply is atomic and idempotent (a replayed event is a duplicate). Skipping is not.
+                LogApplyRetry(_logger, events.Count, delay, ex);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = Math.Min(delay * 2, _options.MaxRetryDelayMs);
+            }
+        }
+    }
+
+    private async Task PublishRejectionsAsync(
+        List<ConsumeResult<byte[], byte[]>> records, DecodedRecord[] decoded, List<int> rejected, CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = _clock.GetUtcNow();
+        string dlq = _kafka.Topics.Dlq;
+        foreach (int i in rejected)
+        {
+            Rejection rejection = decoded[i].Rejection;
+            Message<byte[], byte[]> message = DeadLetterHeaders.Build(records[i], rejection, now, _options);
+            int delay = _options.RetryDelayMs;
+            while (true)
+            {
+                try
+                {
+                    await _dlqProducer.ProduceAsync(dlq, message, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> ex)
+                {
+                    // The offset is not committed until the rejection is in the DLQ: nothing is lost, so keep trying.
+                    LogDlqRetry(_logger, records[i].TopicPartitionOffset.ToString(), ex.Error.Reason, ex);
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                    delay = Math.Min(delay * 2, _options.MaxRetryDelayMs);
+                }
+            }
+
+            _metrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", rejection.Reason));
+            _totals.AddRejection(rejection.Reason);
+            LogRejected(_logger, records[i].TopicPartitionOffset.ToString(), rejection.Reason, rejection.Detail);
+        }
+    }
+
+    private void Commit(List<ConsumeResult<byte[], byte[]>> records)
+    {
+        var next = new Dictionary<TopicPartition, long>();
+        foreach (ConsumeResult<byte[], byte[]> record in records)
+        {
+            long offset = record.Offset.Value + 1;
+            if (!next.TryGetValue(record.TopicPartition, out long current) || offset > current)
+            {
+                next[record.TopicPartition] = offset;
+            }
+        }
+
+        var offsets = new List<TopicPartitionOffset>(next.Count);
+        foreach (KeyValuePair<TopicPartition, long> pair in next)
+        {
+            offsets.Add(new TopicPartitionOffset(pair.Key, new Offset(pair.Value)));
+        }
+
+        try
+        {
+            _consumer.Commit(offsets);
+        }
+        catch (KafkaException ex)
+        {
+            // Typically "rebalance in progress" or a revoked partition: the new owner replays from the last commit and
+            // the dedupe absorbs the redelivery, so this costs time, not correctness.
+            _metrics.CommitErrors.Add(1);
+            LogCommitFailed(_logger, ex.Error.Reason, ex);
+            return;
+        }
+
+        foreach (KeyValuePair<TopicPartition, long> pair in next)
+        {
+            WatermarkOffsets watermarks = _consumer.GetWatermarkOffsets(pair.Key);
+            if (watermarks.High.Value >= 0)
+            {
+                _metrics.SetLag(pair.Key.Topic, pair.Key.Partition.Value, watermarks.High.Value - pair.Value);
+            }
+        }
+    }
+
+    private readonly struct DecodedRecord
+    {
+        private DecodedRecord(bool accepted, NormalizedEvent normalized, Rejection rejection)
+        {
+            Accepted = accepted;
+            Event = normalized;
+            Rejection = rejection;
+        }
+
+        public bool Accepted { get; }
+        public NormalizedEvent Event { get; }
+        public Rejection Rejection { get; }
+
+        public static DecodedRecord Accept(NormalizedEvent normalized) => new(true, normalized, default);
+
+        public static DecodedRecord Reject(Rejection rejection) => new(false, default, rejection);
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Applying a batch of {Count} events failed; retrying in {DelayMs} ms")]
+    private static partial void LogApplyRetry(ILogger logger, int count, int delayMs, Exception exception);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Publishing the rejection of {Source} to the DLQ failed ({Reason}); retrying")]
+    private static partial void LogDlqRetry(ILogger logger, string source, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Rejected {Source}: {Reason}: {Detail}")]
+    private static partial void LogRejected(ILogger logger, string source, string reason, string detail);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "Offset commit failed ({Reason}); the records will be redelivered and deduplicated")]
+    private static partial void LogCommitFailed(ILogger logger, string reason, Exception exception);
+}

@@ -253,11 +253,14 @@ public sealed partial class TelemetryCodec
         var framing = frame.Kind == AvroFrameKind.SingleObject ? "single-object" : $"Confluent id {frame.SchemaId.ToString(CultureInfo.InvariantCulture)}";
         var where = offset >= 0 ? $" at byte offset {offset.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
         return new Rejection(RejectionReasons.Undecodable,
-            $"{entry.Writer.Name} payload ({framing}, writer schema {entry.Name}) does not decode: {error.TrimEnd('.')}{where}; the bytes are truncated, corrupt or written with a different schema than their header claims.");
+            $"{entry.Writer.Name} payload ({framing}, writer schema {entry.Name}) does not decode: {Decapitalize(error.TrimEnd('.'))}{where}; the bytes are truncated, corrupt or written with a different schema than their header claims.");
     }
 
     private static bool IsTelemetry(string recordName) =>
         recordName is TelemetrySchemas.EquipmentUsage or TelemetrySchemas.EquipmentIdle or TelemetrySchemas.FuelEvent;
+
+    private static string Decapitalize(string text) =>
+        text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? string.Concat(char.ToLowerInvariant(text[0]).ToString(), text.AsSpan(1)) : text;
 
     private static string Capitalize(string text) => text.Length == 0 ? text : string.Concat(char.ToUpperInvariant(text[0]).ToString(), text.AsSpan(1));
 

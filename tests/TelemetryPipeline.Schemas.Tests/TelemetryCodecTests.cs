@@ -190,7 +190,7 @@ public class TelemetryCodecTests
         _codec.TryDecodeTelemetry(bytes, out _, out var rejection).Should().BeFalse();
 
         rejection.Reason.Should().Be(RejectionReasons.Undecodable);
-        rejection.Detail.Should().Contain("Enum index 4").And.Contain("kind").And.Contain($"byte offset {position}");
+        rejection.Detail.Should().Contain("enum index 4").And.Contain("kind").And.Contain($"byte offset {position}");
     }
 
     [Fact]

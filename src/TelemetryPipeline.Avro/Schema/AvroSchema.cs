@@ -37,10 +37,11 @@ public abstract class AvroSchema
     {
         get
         {
-            if (!_fingerprintComputed)
+            // Release/acquire pairing: a reader that sees the flag also sees the value (schemas are shared between threads).
+            if (!Volatile.Read(ref _fingerprintComputed))
             {
                 _fingerprint = AvroFingerprint.Compute(CanonicalForm);
-                _fingerprintComputed = true;
+                Volatile.Write(ref _fingerprintComputed, true);
             }
 
             return _fingerprint;

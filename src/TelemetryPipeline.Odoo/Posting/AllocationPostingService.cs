@@ -119,7 +119,9 @@ public sealed class AllocationPostingService
         var handled = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
-            // Failures of this run stay postable; read past them rather than post them twice in one run.
+            // Failures of this run stay postable: read past them rather than post them twice in one run. Every round
+            // handles at least one allocation it has not seen, so the loop ends; more than MaxLimit failures in one
+            // run would hide the rest until the next run.
             var limit = Math.Min(AllocationQuery.MaxLimit, handled.Count + _pageSize);
             var postable = await _ledger.ListPostableAsync(limit, cancellationToken).ConfigureAwait(false);
             var page = new List<LedgerEntry>(_pageSize);
@@ -137,10 +139,6 @@ public sealed class AllocationPostingService
             }
 
             await PostPageAsync(page, handled, posted, failed, skipped, cancellationToken).ConfigureAwait(false);
-            if (postable.Count < limit || limit == AllocationQuery.MaxLimit)
-            {
-                break;
-            }
         }
 
         var summary = new AllocationPostingSummary(posted, failed, skipped);

@@ -38,6 +38,9 @@ public sealed partial class FleetScenario
         public long DeliveryMs { get; set; }
 
         public long EventTimeMs { get; init; }
+
+        /// <summary>Held back and delivered after everything else.</summary>
+        public bool HeldBack { get; set; }
     }
 
     /// <summary>Per-machine meter state of one enumeration (true values; readings are rounded copies).</summary>
@@ -89,10 +92,7 @@ public sealed partial class FleetScenario
             for (var day = 0; day < _o.Days; day++)
             {
                 long dayStart = _s.StartMs + (day * DayMs);
-                foreach (var plan in _s._plans)
-                {
-                    GenerateDay(plan, day, dayStart);
-                }
+                GenerateDay(day, dayStart);
 
                 // Everything generated later happens on a later UTC day, so what is due before then can go out now.
                 long limit = dayStart + DayMs;
@@ -117,6 +117,44 @@ public sealed partial class FleetScenario
             {
                 item.DeliveryMs = ++lastDelivery;
                 yield return Emit(item, isLate: true);
+            }
+        }
+
+        /// <summary>
+        /// Generates (and encodes) every machine's day in parallel, then queues the records in machine order, so
+        /// the result does not depend on scheduling: each machine draws from its own random stream.
+        /// </summary>
+        private void GenerateDay(int day, long dayStart)
+        {
+            var plans = _s._plans;
+            var perMachine = new List<Pending>[plans.Length];
+            try
+            {
+                Parallel.For(0, plans.Length, i =>
+                {
+                    var sink = new List<Pending>();
+                    GenerateDay(sink, plans[i], day, dayStart);
+                    perMachine[i] = sink;
+                });
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+            }
+
+            foreach (var sink in perMachine)
+            {
+                foreach (var pending in sink)
+                {
+                    if (pending.HeldBack)
+                    {
+                        _late.Add((pending, _seq++));
+                    }
+                    else
+                    {
+                        Enqueue(pending, pending.DeliveryMs);
+                    }
+                }
             }
         }
 
@@ -163,6 +201,7 @@ public sealed partial class FleetScenario
         }
 
         private void AddTelemetry(
+            List<Pending> sink,
             MachinePlan plan, TelemetryEvent ev, string key, GeneratedTopic topic, WireFormat format, ScenarioRandom rng, bool isDelta)
         {
             long delivery = ev.EventTimeMs + rng.NextLong(plan.LatencyMinMs, plan.LatencyMaxMs);
@@ -182,14 +221,12 @@ public sealed partial class FleetScenario
                 EventTimeMs = ev.EventTimeMs,
             };
 
-            if (rng.Chance(_o.LateShare))
-            {
-                pending.DeliveryMs = delivery;
-                _late.Add((pending, _seq++));
-                return;
-            }
+            pending.DeliveryMs = delivery;
+            pending.HeldBack = rng.Chance(_o.LateShare);
 
-            Enqueue(pending, delivery);
+            // Encoded here, on the generating thread, rather than at emission: the codec is thread-safe.
+            pending.Value = _s.Encode(ev, format);
+            sink.Add(pending);
         }
     }
 }

@@ -9,7 +9,7 @@ public sealed partial class FleetScenario
 
     private sealed partial class Run
     {
-        private void GenerateDay(MachinePlan plan, int day, long dayStart)
+        private void GenerateDay(List<Pending> sink, MachinePlan plan, int day, long dayStart)
         {
             var rng = ScenarioRandom.For(_o.Seed, 0xDA7, ((ulong)plan.Index * 64) + (ulong)day);
 
@@ -39,27 +39,27 @@ public sealed partial class FleetScenario
                 return;
             }
 
-            // Fuel trucks come round every other day or so and top up about two days' burn.
-            if (rng.Chance(0.5))
+            // The fuel truck comes round before most shifts and tops up about a day's burn.
+            if (rng.Chance(0.9))
             {
-                AddFill(plan, day, shiftStart - (rng.Next(20, 51) * MinuteMs), rng);
+                AddFill(sink, plan, day, shiftStart - (rng.Next(20, 51) * MinuteMs), rng);
             }
 
             switch (plan.Machine.Mode)
             {
                 case ReportingMode.Meters:
-                    AddMeterReadings(plan, day, shiftStart, shiftEnd, rng);
+                    AddMeterReadings(sink, plan, day, shiftStart, shiftEnd, rng);
                     break;
                 case ReportingMode.FieldApp:
-                    AddFieldAppSegments(plan, shiftStart, shiftEnd, rng);
+                    AddFieldAppSegments(sink, plan, shiftStart, shiftEnd, rng);
                     break;
                 default:
-                    AddHourlyDeltas(plan, shiftStart, shiftEnd, rng);
+                    AddHourlyDeltas(sink, plan, shiftStart, shiftEnd, rng);
                     break;
             }
         }
 
-        private void AddHourlyDeltas(MachinePlan plan, long shiftStart, long shiftEnd, ScenarioRandom rng)
+        private void AddHourlyDeltas(List<Pending> sink, MachinePlan plan, long shiftStart, long shiftEnd, ScenarioRandom rng)
         {
             var m = plan.Machine;
             bool withInterval = m.Mode == ReportingMode.HourlyDeltas;
@@ -85,6 +85,7 @@ public sealed partial class FleetScenario
                 double idle = Math.Round(operating * Math.Clamp(plan.IdleFraction + rng.NextDouble(-0.05, 0.05), 0.02, 0.6), 4);
                 string site = plan.SiteId;
                 AddTelemetry(
+                    sink,
                     plan,
                     new EquipmentUsage
                     {
@@ -103,6 +104,7 @@ public sealed partial class FleetScenario
                     rng,
                     isDelta: true);
                 AddTelemetry(
+                    sink,
                     plan,
                     new EquipmentIdle
                     {
@@ -125,6 +127,7 @@ public sealed partial class FleetScenario
                 if (quantity > 0)
                 {
                     AddTelemetry(
+                    sink,
                         plan,
                         new FuelEvent
                         {
@@ -148,11 +151,11 @@ public sealed partial class FleetScenario
             }
         }
 
-        private void AddMeterReadings(MachinePlan plan, int day, long shiftStart, long shiftEnd, ScenarioRandom rng)
+        private void AddMeterReadings(List<Pending> sink, MachinePlan plan, int day, long shiftStart, long shiftEnd, ScenarioRandom rng)
         {
             var st = _meters[plan.Index] ??= new MeterState(plan);
             bool rental = plan.Machine.Source == "rentalfleet";
-            ReadMeters(plan, st, shiftStart, fuelBurned: 0, fuelReset: false, rental, rng);
+            ReadMeters(sink, plan, st, shiftStart, fuelBurned: 0, fuelReset: false, rental, rng);
             long t = shiftStart;
             for (var reading = 1; t < shiftEnd; reading++)
             {
@@ -196,16 +199,17 @@ public sealed partial class FleetScenario
                     }
                 }
 
-                ReadMeters(plan, st, next, fuel, fuelReset, rental, rng);
+                ReadMeters(sink, plan, st, next, fuel, fuelReset, rental, rng);
                 t = next;
             }
         }
 
-        private void ReadMeters(MachinePlan plan, MeterState st, long at, double fuelBurned, bool fuelReset, bool rental, ScenarioRandom rng)
+        private void ReadMeters(List<Pending> sink, MachinePlan plan, MeterState st, long at, double fuelBurned, bool fuelReset, bool rental, ScenarioRandom rng)
         {
             var m = plan.Machine;
             var format = rental ? WireFormat.Confluent : WireFormat.SingleObject;
             AddTelemetry(
+                    sink,
                 plan,
                 new EquipmentUsage
                 {
@@ -222,6 +226,7 @@ public sealed partial class FleetScenario
                 rng,
                 isDelta: false);
             AddTelemetry(
+                    sink,
                 plan,
                 new EquipmentIdle
                 {
@@ -253,6 +258,7 @@ public sealed partial class FleetScenario
 
             st.LastFuelReported = reported;
             AddTelemetry(
+                    sink,
                 plan,
                 new FuelEvent
                 {
@@ -273,7 +279,7 @@ public sealed partial class FleetScenario
                 isDelta: false);
         }
 
-        private void AddFieldAppSegments(MachinePlan plan, long shiftStart, long shiftEnd, ScenarioRandom rng)
+        private void AddFieldAppSegments(List<Pending> sink, MachinePlan plan, long shiftStart, long shiftEnd, ScenarioRandom rng)
         {
             var m = plan.Machine;
             string project = m.ProjectCode ?? plan.Project.Code;
@@ -296,6 +302,7 @@ public sealed partial class FleetScenario
                 string? bookedCost = rng.Chance(0.05) ? null : costCode;
                 liters += ((operating - idle) * plan.WorkBurnLitersPerHour) + (idle * plan.IdleBurnLitersPerHour);
                 AddTelemetry(
+                    sink,
                     plan,
                     new EquipmentUsage
                     {
@@ -315,6 +322,7 @@ public sealed partial class FleetScenario
                     rng,
                     isDelta: true);
                 AddTelemetry(
+                    sink,
                     plan,
                     new EquipmentIdle
                     {
@@ -339,6 +347,7 @@ public sealed partial class FleetScenario
             if (quantity > 0)
             {
                 AddTelemetry(
+                    sink,
                     plan,
                     new FuelEvent
                     {
@@ -361,15 +370,16 @@ public sealed partial class FleetScenario
             }
         }
 
-        private void AddFill(MachinePlan plan, int day, long at, ScenarioRandom rng)
+        private void AddFill(List<Pending> sink, MachinePlan plan, int day, long at, ScenarioRandom rng)
         {
             var m = plan.Machine;
             double dailyBurn = 9 * plan.Utilization * (((1 - plan.IdleFraction) * plan.WorkBurnLitersPerHour) + (plan.IdleFraction * plan.IdleBurnLitersPerHour));
-            double liters = dailyBurn * rng.NextDouble(1.3, 2.0);
+            double liters = dailyBurn * rng.NextDouble(0.7, 1.2);
             bool gallons = m.FuelUnit == FuelUnit.UsGallon;
             double quantity = gallons ? Math.Round(liters / LitersPerUsGallon, 2) : Math.Round(liters, 1);
             decimal litersBilled = (decimal)quantity * (gallons ? 3.785411784m : 1m);
             AddTelemetry(
+                    sink,
                 plan,
                 new FuelEvent
                 {

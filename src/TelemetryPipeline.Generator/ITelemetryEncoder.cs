@@ -4,7 +4,8 @@ namespace TelemetryPipeline.Generator;
 
 /// <summary>
 /// The Avro encodings the scenario needs; the seam to <c>TelemetryPipeline.Schemas.TelemetryCodec</c>,
-/// so the scenario itself stays pure and testable without the codec.
+/// so the scenario itself stays pure and testable without the codec. Implementations must be thread-safe:
+/// the scenario encodes the machines of a day in parallel.
 /// </summary>
 public interface ITelemetryEncoder
 {

@@ -115,7 +115,7 @@ internal sealed class MachinePlan
             MachineKind.Excavator => ("31-200", "31-230", rng.NextDouble(95, 165), rng.NextDouble(18, 26)),
             MachineKind.WheelLoader => ("31-230", "02-100", rng.NextDouble(75, 120), rng.NextDouble(14, 20)),
             MachineKind.Dozer => ("31-220", "31-200", rng.NextDouble(110, 180), rng.NextDouble(24, 34)),
-            _ => ("05-120", "03-200", rng.NextDouble(150, 260), rng.NextDouble(9, 13)),
+            _ => ("03-200", "05-120", rng.NextDouble(150, 260), rng.NextDouble(9, 13)),
         };
 
         var ownership = mode == ReportingMode.Meters && source == "rentalfleet" || rng.Chance(0.2) ? Ownership.Rented : Ownership.Owned;

@@ -7,12 +7,10 @@ namespace TelemetryPipeline.Ingest.Tests.Generator;
 
 /// <summary>
 /// Frames a stable text rendering of the record like the real encodings (single-object header with a
-/// per-type fingerprint, Confluent magic + id), so scenario tests need no Avro codec.
+/// per-type fingerprint, Confluent magic + id), so scenario tests need no Avro codec. Stateless, so thread-safe.
 /// </summary>
 internal sealed class FakeTelemetryEncoder : ITelemetryEncoder
 {
-    public int Calls { get; private set; }
-
     public byte[] EncodeSingleObject(object record) => SingleObject(Fingerprint(record.GetType().Name), record);
 
     public byte[] EncodeConfluent(int schemaId, object record) => Confluent(schemaId, record);
@@ -23,7 +21,6 @@ internal sealed class FakeTelemetryEncoder : ITelemetryEncoder
 
     private byte[] SingleObject(ulong fingerprint, object record)
     {
-        Calls++;
         byte[] body = Encoding.UTF8.GetBytes(record.ToString()!);
         var bytes = new byte[10 + body.Length];
         bytes[0] = 0xC3;
@@ -35,7 +32,6 @@ internal sealed class FakeTelemetryEncoder : ITelemetryEncoder
 
     private byte[] Confluent(int schemaId, object record)
     {
-        Calls++;
         byte[] body = Encoding.UTF8.GetBytes(record.ToString()!);
         var bytes = new byte[5 + body.Length];
         BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(1), schemaId);

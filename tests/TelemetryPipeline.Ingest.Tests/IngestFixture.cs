@@ -19,11 +19,8 @@ public sealed class IngestFixture : IAsyncLifetime
 
     public RedisServer Redis { get; private set; } = null!;
 
-    /// <summary>The generator's Confluent schema ids, mapped to schema names the way appsettings.json does.</summary>
-    public static IReadOnlyDictionary<int, string> SchemaIds { get; } =
-        GeneratorSchemaIds.Map.ToDictionary(p => p.Key, p => Path.GetFileNameWithoutExtension(p.Value));
-
-    public static TelemetryCodec Codec { get; } = TelemetryCodec.CreateDefault(SchemaIds);
+    /// <summary>The codec configured with the generator's Confluent schema ids (as appsettings.json maps them).</summary>
+    public static TelemetryCodec Codec { get; } = TelemetryCodec.CreateDefault(GeneratorSchemaIds.Map);
 
     public async Task InitializeAsync()
     {

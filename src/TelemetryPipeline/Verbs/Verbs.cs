@@ -6,9 +6,15 @@ internal static class Verbs
 {
     public static IEnumerable<Command> All() =>
     [
+        DemoVerb.Create(),
         BrokerVerb.Create(),
         GenerateVerb.Create(),
         RunVerb.Create(),
         AvroVerb.Create(),
+        FinanceVerbs.Settle(),
+        AllocationsVerb.Create(),
+        FinanceVerbs.Post(),
+        FinanceVerbs.Reconcile(),
+        FinanceVerbs.Odoo(),
     ];
 }

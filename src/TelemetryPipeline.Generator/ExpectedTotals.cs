@@ -153,6 +153,42 @@ public sealed class ExpectedTotals
         return new ExpectedOutcome(ExpectedOutcomeKind.Applied, Store: store);
     }
 
+    /// <summary>The buckets in the store's shape (codes null when the events carried none), ordered by identifier, bucket, measure, codes.</summary>
+    public IEnumerable<BucketEntry> Entries()
+    {
+        var keys = new List<ExpectedBucketKey>(_buckets.Keys);
+        keys.Sort(static (a, b) =>
+        {
+            int c = string.CompareOrdinal(a.Identifier, b.Identifier);
+            if (c == 0)
+            {
+                c = a.BucketStartMs.CompareTo(b.BucketStartMs);
+            }
+
+            if (c == 0)
+            {
+                c = a.Measure.CompareTo(b.Measure);
+            }
+
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(a.ProjectCode, b.ProjectCode);
+            }
+
+            return c == 0 ? string.CompareOrdinal(a.CostCode, b.CostCode) : c;
+        });
+        foreach (var key in keys)
+        {
+            yield return new BucketEntry(
+                key.Identifier,
+                key.BucketStartMs,
+                key.Measure,
+                key.ProjectCode.Length == 0 ? null : key.ProjectCode,
+                key.CostCode.Length == 0 ? null : key.CostCode,
+                _buckets[key]);
+        }
+    }
+
     /// <summary>Sum over all buckets of one measure.</summary>
     public long Total(Measure measure)
     {

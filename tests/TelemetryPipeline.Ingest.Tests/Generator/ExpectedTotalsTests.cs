@@ -373,4 +373,16 @@ public sealed class ExpectedTotalsTests
         totals.Apply(Usage(60, hours: 0.5)).Store.Should().Be(EventOutcome.Applied);
         totals.Incidents.Single(i => i.Kind == EventOutcome.Anomaly).HeldOutDelta.Should().Be(1_796_400_000);
     }
+
+    [Fact]
+    public void Entries_ListsBucketsInStoreShapeWithNullCodes()
+    {
+        var totals = Run(
+            Usage(30, hours: 0.25, startMinutes: 15) with { ProjectCode = "PRJ-1001", CostCode = "03-200" },
+            Usage(15, hours: 0.25, startMinutes: 0));
+
+        totals.Entries().Should().Equal(
+            new BucketEntry(Serial, At(0), Measure.OperatingMs, null, null, 900_000),
+            new BucketEntry(Serial, At(15), Measure.OperatingMs, "PRJ-1001", "03-200", 900_000));
+    }
 }

@@ -60,6 +60,38 @@ public sealed class SettlementServiceTests(FinanceFixture fixture)
     }
 
     [Fact]
+    public async Task RunOnceAsync_LeaseTakenOverMidRun_FinishesReportsLeaseLostAndLeavesTheNewHolderAlone()
+    {
+        await using FinanceWorld world = await SeededAsync("lease_lost");
+        var gated = new GatedStore(world.Redis);
+        var renewed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ISettlementLeaseProvider lease = SettlementLeases.From(
+            (duration, ct) => world.Redis.TryAcquireLeaseAsync(SettlementService.LeaseName, duration, ct),
+            async (held, ct) =>
+            {
+                bool ok = await held.RenewAsync(ct);
+                renewed.TrySetResult(ok);
+                return ok;
+            });
+        SettlementService service = world.Service(store: gated, lease: lease, leaseDuration: SettlementServiceOptions.MinLeaseDuration);
+        string key = world.Redis.Keys.Lease(SettlementService.LeaseName);
+
+        Task<SettlementServiceResult> running = service.RunOnceAsync(T.At(Now), CancellationToken.None);
+        await gated.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // As if this instance had stalled past its lease and another one took it.
+        (await fixture.Redis.CommandAsync($"SET {key} other-holder PX 60000")).Should().Be("OK");
+        (await renewed.Task.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeFalse("the lease now holds another token");
+        gated.Release.SetResult();
+        SettlementServiceResult result = await running;
+
+        result.Outcome.Should().Be(SettlementRunOutcome.Settled, "settlement is idempotent, so a run that lost its lease still completes");
+        result.LeaseLost.Should().BeTrue();
+        result.Report!.AllocationsStaged.Should().Be(3);
+        (await fixture.Redis.CommandAsync($"GET {key}")).Should().Be("other-holder", "releasing never deletes another holder's lease");
+        world.Logs.Lines.Should().Contain(l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("lease was lost", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RunOnceAsync_TwoInstancesWithoutLease_StageEachAllocationOnce()
     {
         await using FinanceWorld world = await SeededAsync("unleased");

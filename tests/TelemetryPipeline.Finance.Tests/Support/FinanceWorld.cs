@@ -49,14 +49,19 @@ internal sealed class FinanceWorld : IAsyncDisposable
 
     /// <summary>A settlement service as one application instance would build it (Redis lease unless told otherwise).</summary>
     public SettlementService Service(
-        ITelemetryStore? store = null, IMasterDataSource? masterData = null, ISettlementLeaseProvider? lease = null, bool withLease = true, string instance = "test-1") =>
+        ITelemetryStore? store = null,
+        IMasterDataSource? masterData = null,
+        ISettlementLeaseProvider? lease = null,
+        bool withLease = true,
+        string instance = "test-1",
+        TimeSpan? leaseDuration = null) =>
         new(
             store ?? Redis,
             masterData ?? MasterData,
             Ledger,
             Settlement,
             lease ?? (withLease ? Lease() : null),
-            new SettlementServiceOptions { InstanceName = instance, LeaseDuration = TimeSpan.FromSeconds(30) },
+            new SettlementServiceOptions { InstanceName = instance, LeaseDuration = leaseDuration ?? TimeSpan.FromSeconds(30) },
             Logs.For<SettlementService>());
 
     /// <summary>Settles as of <paramref name="nowIso"/> and insists that it settled.</summary>

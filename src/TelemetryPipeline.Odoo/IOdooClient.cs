@@ -13,6 +13,15 @@ public interface IOdooClient
     /// <summary><c>json2</c> or <c>jsonrpc</c>.</summary>
     string Protocol { get; }
 
+    /// <summary>The Odoo company the calls run in (their <c>allowed_company_ids</c>): searches see its records, creates land in it.</summary>
+    long CompanyId { get; }
+
+    /// <summary>
+    /// A client over the same connection and credentials whose calls run in <paramref name="companyId"/> (this client when
+    /// they already do). Cheap; callers keep one per company.
+    /// </summary>
+    IOdooClient ForCompany(long companyId);
+
     /// <summary>The server's version (no authentication needed).</summary>
     Task<OdooServerVersion> VersionAsync(CancellationToken ct = default);
 

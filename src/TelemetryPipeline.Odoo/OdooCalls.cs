@@ -7,9 +7,9 @@ namespace TelemetryPipeline.Odoo;
 /// <summary>Argument and result marshalling shared by both protocols.</summary>
 internal static class OdooCalls
 {
-    /// <summary><c>{"allowed_company_ids": [company]}</c>: creates and searches then happen in the configured company.</summary>
-    public static JsonObject CompanyContext(OdooOptions options) =>
-        options.CompanyId > 0 ? new JsonObject { ["allowed_company_ids"] = new JsonArray(options.CompanyId) } : [];
+    /// <summary><c>{"allowed_company_ids": [company]}</c>: creates and searches then happen in that company.</summary>
+    public static JsonObject CompanyContext(long companyId) =>
+        companyId > 0 ? new JsonObject { ["allowed_company_ids"] = new JsonArray(companyId) } : [];
 
     public static JsonArray Strings(IReadOnlyList<string> values)
     {

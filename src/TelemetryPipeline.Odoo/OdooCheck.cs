@@ -49,8 +49,9 @@ public sealed record OdooCheckReport(IReadOnlyList<OdooCheckLine> Lines)
 
 /// <summary>
 /// The <c>odoo check</c> verb: connectivity, version, authentication, the integration user's groups (Analytic
-/// Accounting, Accounting/Invoicing) and company, the analytic plans and the cost-code column, every configured
-/// project and cost-code analytic account, and in draft_move mode the journal and accounts. Says what to fix.
+/// Accounting, Accounting/Invoicing) and companies, each configured company and its currency (<see cref="OdooOptions.CompanyId"/>,
+/// <see cref="OdooOptions.Companies"/>), the analytic plans and the cost-code column, every configured project and
+/// cost-code analytic account as the companies see them, and in draft_move mode the journal and accounts. Says what to fix.
 /// </summary>
 public sealed class OdooCheck
 {
@@ -62,14 +63,17 @@ public sealed class OdooCheck
     ];
 
     private readonly IOdooClient _client;
+    private readonly OdooCompanyClients _clients;
     private readonly OdooOptions _options;
     private readonly ILogger _logger;
 
+    /// <summary>A check through <paramref name="client"/> (in <see cref="OdooOptions.CompanyId"/>) and clients derived from it for the other companies.</summary>
     public OdooCheck(IOdooClient client, OdooOptions options, ILogger<OdooCheck>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         _client = client;
+        _clients = new OdooCompanyClients(client);
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -134,9 +138,9 @@ public sealed class OdooCheck
         }
 
         var groupsOk = await CheckUserAsync(lines, uid, ct).ConfigureAwait(false);
-        await CheckCompanyAsync(lines, ct).ConfigureAwait(false);
+        var companies = await CheckCompaniesAsync(lines, ct).ConfigureAwait(false);
         var planNames = await CheckPlansAsync(lines, groupsOk, ct).ConfigureAwait(false);
-        await CheckAccountsAsync(lines, planNames, extraProjects, extraCostCodes, ct).ConfigureAwait(false);
+        await CheckAccountsAsync(lines, planNames, companies, extraProjects, extraCostCodes, ct).ConfigureAwait(false);
         if (_options.PostsDraftMoves)
         {
             await CheckMoveSetupAsync(lines, ct).ConfigureAwait(false);
@@ -194,9 +198,12 @@ public sealed class OdooCheck
         var user = users[0];
         var login = OdooCalls.Text(user["login"]) ?? uid.ToString(CultureInfo.InvariantCulture);
         var companies = IdSet(user["company_ids"]);
-        if (!companies.Contains(_options.CompanyId))
+        foreach (var companyId in _options.CompanyIds)
         {
-            lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"user {login} is not allowed in company {_options.CompanyId} ({OdooOptions.Key(nameof(OdooOptions.CompanyId))}): add it under Settings > Users > {login} > Allowed Companies, or fix the id")));
+            if (!companies.Contains(companyId))
+            {
+                lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"user {login} is not allowed in company {companyId} ({_options.CompanyKeys(companyId)}): add it under Settings > Users > {login} > Allowed Companies, or fix the id")));
+            }
         }
 
         if (groupField is null)
@@ -244,24 +251,53 @@ public sealed class OdooCheck
         return allOk;
     }
 
-    private async Task CheckCompanyAsync(List<OdooCheckLine> lines, CancellationToken ct)
+    /// <summary>Every configured company exists and keeps the currency it is mapped to; returns the ids of those that can be read.</summary>
+    private async Task<List<long>> CheckCompaniesAsync(List<OdooCheckLine> lines, CancellationToken ct)
     {
-        try
+        var readable = new List<long>();
+        foreach (var companyId in _options.CompanyIds)
         {
-            var companies = await _client.SearchReadAsync("res.company", OdooPoster.ById(_options.CompanyId), ["name", "currency_id"], ct: ct).ConfigureAwait(false);
-            if (companies.Count == 0)
+            var keys = _options.CompanyKeys(companyId);
+            OdooCompany? company;
+            try
             {
-                lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"company {_options.CompanyId} not found: set {OdooOptions.Key(nameof(OdooOptions.CompanyId))}")));
-                return;
+                company = await OdooCompany.ReadAsync(_clients.For(companyId), companyId, ct).ConfigureAwait(false);
+            }
+            catch (OdooException ex) when (ex.Kind is OdooErrorKind.AccessDenied or OdooErrorKind.MissingRecord or OdooErrorKind.Validation)
+            {
+                lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"company {companyId} cannot be read ({FirstLine(ex.OdooMessage)}): fix {keys} or the user's allowed companies")));
+                continue;
             }
 
-            var currency = companies[0]["currency_id"] is JsonArray { Count: > 1 } pair ? OdooCalls.Text(pair[1]) : null;
-            lines.Add(Ok(string.Create(CultureInfo.InvariantCulture, $"company {_options.CompanyId} {OdooCalls.Text(companies[0]["name"])}, amounts in {currency} (allocations in other currencies are refused, never converted)")));
+            if (company is null)
+            {
+                lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"company {companyId} not found: set {keys}")));
+                continue;
+            }
+
+            readable.Add(companyId);
+            var mismatched = false;
+            foreach (var (currency, mappedId) in _options.Companies)
+            {
+                if (mappedId == companyId && company.Currency is { } kept && !string.Equals(kept, currency, StringComparison.OrdinalIgnoreCase))
+                {
+                    mismatched = true;
+                    lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"company {companyId} {company.Name} keeps amounts in {kept}, but {OdooOptions.CompanyKey(currency)} maps {currency.ToUpperInvariant()} to it: set {OdooOptions.CompanyKey(currency)} to the id of the company that keeps amounts in {currency.ToUpperInvariant()} (amounts are never converted)")));
+                }
+            }
+
+            if (mismatched)
+            {
+                continue;
+            }
+
+            var note = companyId == _options.CompanyId && _options.Companies.Count == 0
+                ? "allocations in other currencies are refused, never converted"
+                : string.Create(CultureInfo.InvariantCulture, $"{keys}; allocations in currencies without a company in {OdooOptions.Key(nameof(OdooOptions.Companies))} are refused, never converted");
+            lines.Add(Ok(string.Create(CultureInfo.InvariantCulture, $"company {companyId} {company.Name}, amounts in {company.Currency} ({note})")));
         }
-        catch (OdooException ex) when (ex.Kind is OdooErrorKind.AccessDenied or OdooErrorKind.MissingRecord or OdooErrorKind.Validation)
-        {
-            lines.Add(Fix(string.Create(CultureInfo.InvariantCulture, $"company {_options.CompanyId} cannot be read ({FirstLine(ex.OdooMessage)}): fix {OdooOptions.Key(nameof(OdooOptions.CompanyId))} or the user's allowed companies")));
-        }
+
+        return readable;
     }
 
     /// <summary>Both plans exist and the cost-code column is on account.analytic.line; returns plan id → name.</summary>
@@ -307,7 +343,12 @@ public sealed class OdooCheck
         return names;
     }
 
-    private async Task CheckAccountsAsync(List<OdooCheckLine> lines, Dictionary<long, string> planNames, IEnumerable<string> extraProjects, IEnumerable<string> extraCostCodes, CancellationToken ct)
+    /// <summary>
+    /// Every project and cost code resolves to an analytic account. With one company, as that company sees them; with
+    /// several, a project must resolve in at least one company (the one of its currency) and a cost code is reported
+    /// with the companies that do not see it, since any project may use it.
+    /// </summary>
+    private async Task CheckAccountsAsync(List<OdooCheckLine> lines, Dictionary<long, string> planNames, List<long> companies, IEnumerable<string> extraProjects, IEnumerable<string> extraCostCodes, CancellationToken ct)
     {
         var projects = new SortedSet<string>(_options.ProjectAccounts.Keys, StringComparer.Ordinal);
         projects.UnionWith(extraProjects);
@@ -319,36 +360,104 @@ public sealed class OdooCheck
             return;
         }
 
-        OdooAnalyticCatalog catalog;
-        try
+        if (companies.Count == 0)
         {
-            catalog = await OdooAnalyticCatalog.LoadAsync(_client, _options, projects, costCodes, ct).ConfigureAwait(false);
+            // None of the companies could be read: their accounts cannot be either; the company lines say what to fix.
+            companies = [_options.CompanyId];
         }
-        catch (OdooException ex) when (ex.Kind is OdooErrorKind.AccessDenied)
+
+        var catalogs = new List<(long CompanyId, OdooAnalyticCatalog Catalog)>(companies.Count);
+        foreach (var companyId in companies)
         {
-            lines.Add(Fix($"cannot read analytic accounts ({FirstLine(ex.OdooMessage)}): grant the user Analytic Accounting"));
+            try
+            {
+                catalogs.Add((companyId, await OdooAnalyticCatalog.LoadAsync(_clients.For(companyId), _options, projects, costCodes, ct).ConfigureAwait(false)));
+            }
+            catch (OdooException ex) when (ex.Kind is OdooErrorKind.AccessDenied)
+            {
+                lines.Add(Fix(companies.Count == 1
+                    ? $"cannot read analytic accounts ({FirstLine(ex.OdooMessage)}): grant the user Analytic Accounting"
+                    : string.Create(CultureInfo.InvariantCulture, $"cannot read analytic accounts in company {companyId} ({FirstLine(ex.OdooMessage)}): grant the user Analytic Accounting and allow it in the company ({_options.CompanyKeys(companyId)})")));
+                return;
+            }
+        }
+
+        if (catalogs.Count == 1)
+        {
+            var (companyId, catalog) = catalogs[0];
+            foreach (var project in projects)
+            {
+                lines.Add(Account(catalog.Project(project), "project", project, _options.ProjectPlanId, planNames, companyId));
+            }
+
+            foreach (var costCode in costCodes)
+            {
+                lines.Add(Account(catalog.CostCode(costCode), "cost code", costCode, _options.CostCodePlanId, planNames, companyId));
+            }
+
             return;
         }
 
         foreach (var project in projects)
         {
-            lines.Add(Account(catalog.Project(project), "project", project, _options.ProjectPlanId, planNames));
+            lines.Add(AccountInCompanies(catalogs, static (catalog, code) => catalog.Project(code), "project", project, _options.ProjectPlanId, planNames, everyCompany: false));
         }
 
         foreach (var costCode in costCodes)
         {
-            lines.Add(Account(catalog.CostCode(costCode), "cost code", costCode, _options.CostCodePlanId, planNames));
+            lines.Add(AccountInCompanies(catalogs, static (catalog, code) => catalog.CostCode(code), "cost code", costCode, _options.CostCodePlanId, planNames, everyCompany: true));
         }
     }
 
-    private OdooCheckLine Account((OdooAnalyticAccount? Account, string? Problem) resolved, string what, string code, long planId, Dictionary<long, string> planNames)
+    private OdooCheckLine AccountInCompanies(
+        List<(long CompanyId, OdooAnalyticCatalog Catalog)> catalogs,
+        Func<OdooAnalyticCatalog, string, (OdooAnalyticAccount? Account, string? Problem)> resolve,
+        string what,
+        string code,
+        long planId,
+        Dictionary<long, string> planNames,
+        bool everyCompany)
+    {
+        var found = new List<string>();
+        var missing = new List<long>();
+        OdooCheckLine? firstProblem = null;
+        foreach (var (companyId, catalog) in catalogs)
+        {
+            var resolved = resolve(catalog, code);
+            var line = Account(resolved, what, code, planId, planNames, companyId);
+            if (line.Ok)
+            {
+                found.Add(string.Create(CultureInfo.InvariantCulture, $"company {companyId}: {resolved.Account!.DisplayName} (id {resolved.Account.Id})"));
+            }
+            else
+            {
+                missing.Add(companyId);
+                firstProblem ??= line;
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            return Fix(string.Create(CultureInfo.InvariantCulture, $"{firstProblem!.Text} (looked in companies {string.Join(", ", catalogs.Select(static c => c.CompanyId))})"));
+        }
+
+        var text = string.Create(CultureInfo.InvariantCulture, $"analytic account for {what} {code}: {string.Join("; ", found)}");
+        if (everyCompany && missing.Count > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"; not visible in company {string.Join(", ", missing.Select(id => $"{id} ({_options.CompanyKeys(id)})"))}, whose allocations with it would be refused: share the account (no company) or create it there");
+        }
+
+        return Ok(text);
+    }
+
+    private OdooCheckLine Account((OdooAnalyticAccount? Account, string? Problem) resolved, string what, string code, long planId, Dictionary<long, string> planNames, long companyId)
     {
         var plan = planNames.TryGetValue(planId, out var name) ? string.Create(CultureInfo.InvariantCulture, $"{name} (id {planId})") : planId.ToString(CultureInfo.InvariantCulture);
         if (resolved.Account is { } account)
         {
-            if (account.CompanyId is { } company && company != _options.CompanyId)
+            if (account.CompanyId is { } company && company != companyId)
             {
-                return Fix(string.Create(CultureInfo.InvariantCulture, $"analytic account for {what} {code} ({account.DisplayName}, id {account.Id}) belongs to company {company}, not {_options.CompanyId}: Odoo refuses lines across companies; share it or fix {OdooOptions.Key(nameof(OdooOptions.CompanyId))}"));
+                return Fix(string.Create(CultureInfo.InvariantCulture, $"analytic account for {what} {code} ({account.DisplayName}, id {account.Id}) belongs to company {company}, not {companyId}: Odoo refuses lines across companies; share it or fix {_options.CompanyKeys(companyId)}"));
             }
 
             return Ok(string.Create(CultureInfo.InvariantCulture, $"analytic account for {what} {code}: {account.DisplayName} (id {account.Id})"));

@@ -24,11 +24,30 @@ public sealed class OdooJson2Client : IOdooClient
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _transport = new OdooHttpTransport(http, options, options.ResolveApiKey(), (ILogger?)logger ?? NullLogger.Instance);
-        _context = OdooCalls.CompanyContext(options);
+        CompanyId = options.CompanyId;
+        _context = OdooCalls.CompanyContext(CompanyId);
+    }
+
+    private OdooJson2Client(OdooJson2Client sibling, long companyId)
+    {
+        _options = sibling._options;
+        _transport = sibling._transport;
+        CompanyId = companyId;
+        _context = OdooCalls.CompanyContext(companyId);
     }
 
     /// <inheritdoc />
     public string Protocol => OdooOptions.Json2;
+
+    /// <inheritdoc />
+    public long CompanyId { get; }
+
+    /// <inheritdoc />
+    public IOdooClient ForCompany(long companyId)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(companyId, 1);
+        return companyId == CompanyId ? this : new OdooJson2Client(this, companyId);
+    }
 
     /// <inheritdoc />
     public async Task<OdooServerVersion> VersionAsync(CancellationToken ct = default)

@@ -14,8 +14,7 @@ public sealed class OdooJsonRpcClient : IOdooClient
     private readonly OdooHttpTransport _transport;
     private readonly OdooOptions _options;
     private readonly JsonObject _context;
-    private readonly SemaphoreSlim _authenticating = new(1, 1);
-    private long _uid;
+    private readonly Session _session;
 
     /// <summary>Creates a client over <paramref name="http"/>; the key comes from <see cref="OdooOptions.ResolveApiKey"/>.</summary>
     public OdooJsonRpcClient(HttpClient http, OdooOptions options, ILogger<OdooJsonRpcClient>? logger = null)
@@ -24,11 +23,32 @@ public sealed class OdooJsonRpcClient : IOdooClient
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _transport = new OdooHttpTransport(http, options, options.ResolveApiKey(), (ILogger?)logger ?? NullLogger.Instance);
-        _context = OdooCalls.CompanyContext(options);
+        _session = new Session();
+        CompanyId = options.CompanyId;
+        _context = OdooCalls.CompanyContext(CompanyId);
+    }
+
+    private OdooJsonRpcClient(OdooJsonRpcClient sibling, long companyId)
+    {
+        _options = sibling._options;
+        _transport = sibling._transport;
+        _session = sibling._session;
+        CompanyId = companyId;
+        _context = OdooCalls.CompanyContext(companyId);
     }
 
     /// <inheritdoc />
     public string Protocol => OdooOptions.JsonRpc;
+
+    /// <inheritdoc />
+    public long CompanyId { get; }
+
+    /// <inheritdoc />
+    public IOdooClient ForCompany(long companyId)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(companyId, 1);
+        return companyId == CompanyId ? this : new OdooJsonRpcClient(this, companyId);
+    }
 
     /// <inheritdoc />
     public Task<OdooServerVersion> VersionAsync(CancellationToken ct = default) => CommonVersionAsync(_transport, ct);
@@ -36,25 +56,25 @@ public sealed class OdooJsonRpcClient : IOdooClient
     /// <inheritdoc />
     public async Task<long> AuthenticateAsync(CancellationToken ct = default)
     {
-        var uid = Interlocked.Read(ref _uid);
+        var uid = Interlocked.Read(ref _session.Uid);
         if (uid > 0)
         {
             return uid;
         }
 
-        await _authenticating.WaitAsync(ct).ConfigureAwait(false);
+        await _session.Authenticating.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_uid > 0)
+            if (_session.Uid > 0)
             {
-                return _uid;
+                return _session.Uid;
             }
 
             var args = new JsonArray(_options.Database, _options.Login, _transport.ApiKey, new JsonObject());
             var result = await CallServiceAsync(_transport, "common", "authenticate", args, "common.authenticate", ct).ConfigureAwait(false);
             if (result is JsonValue value && value.TryGetValue<long>(out var id) && id > 0)
             {
-                Interlocked.Exchange(ref _uid, id);
+                Interlocked.Exchange(ref _session.Uid, id);
                 return id;
             }
 
@@ -67,7 +87,7 @@ public sealed class OdooJsonRpcClient : IOdooClient
         }
         finally
         {
-            _authenticating.Release();
+            _session.Authenticating.Release();
         }
     }
 
@@ -179,5 +199,12 @@ public sealed class OdooJsonRpcClient : IOdooClient
 
         var callArgs = new JsonArray(_options.Database, uid, _transport.ApiKey, model, method, args, kwargs);
         return await CallServiceAsync(_transport, "object", "execute_kw", callArgs, model + "." + method, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The uid, shared by the clients of every company: one <c>common.authenticate</c> per connection.</summary>
+    private sealed class Session
+    {
+        public readonly SemaphoreSlim Authenticating = new(1, 1);
+        public long Uid;
     }
 }

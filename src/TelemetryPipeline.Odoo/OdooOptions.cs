@@ -51,8 +51,19 @@ public sealed record OdooOptions
     /// <summary><c>analytic_lines</c> (default) or <c>draft_move</c>; never both for the same cost, because posting a move already creates its analytic lines.</summary>
     public string PostingMode { get; init; } = AnalyticLines;
 
-    /// <summary>The Odoo company the costs belong to; sent as <c>allowed_company_ids</c> so records land in it. Default 1, the first company.</summary>
+    /// <summary>
+    /// The Odoo company the costs belong to; sent as <c>allowed_company_ids</c> so records land in it. Default 1, the first
+    /// company. Allocations in a currency not listed in <see cref="Companies"/> go here when this company keeps that currency.
+    /// </summary>
     public long CompanyId { get; init; } = 1;
+
+    /// <summary>
+    /// ISO currency code → id of the Odoo company that keeps amounts in it (one company per currency or country, e.g.
+    /// <c>Odoo:Companies:CAD = 2</c>). An allocation in a listed currency is posted into that company; any other goes to
+    /// <see cref="CompanyId"/> when that company's currency matches, and is refused otherwise: amounts are never converted.
+    /// Empty by default (everything goes to <see cref="CompanyId"/>). In draft_move mode every entry must be <see cref="CompanyId"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Companies { get; init; } = new Dictionary<string, long>();
 
     /// <summary>Id of the analytic plan behind <c>account_id</c> (Odoo's "Project" plan, 1 on a fresh database).</summary>
     public long ProjectPlanId { get; init; } = 1;
@@ -155,6 +166,7 @@ public sealed record OdooOptions
 
         OneOf(nameof(PostingMode), PostingMode, AnalyticLines, DraftMove);
         Positive(nameof(CompanyId), CompanyId);
+        CompanyMapping();
         Positive(nameof(ProjectPlanId), ProjectPlanId);
         Positive(nameof(CostCodePlanId), CostCodePlanId);
         if (CostCodePlanId == ProjectPlanId)
@@ -170,6 +182,16 @@ public sealed record OdooOptions
 
         if (PostsDraftMoves)
         {
+            foreach (var (currency, companyId) in Companies)
+            {
+                if (companyId != CompanyId)
+                {
+                    throw new OdooConfigurationException(
+                        CompanyKey(currency),
+                        string.Create(CultureInfo.InvariantCulture, $"{CompanyKey(currency)} must be {Key(nameof(CompanyId))} ({CompanyId}) in draft_move mode (got {companyId}): the journal and accounts ({Key(nameof(JournalId))}, {Key(nameof(ExpenseAccountId))}, {Key(nameof(RecoveryAccountId))}) belong to one company; use analytic_lines to post into several companies."));
+                }
+            }
+
             Positive(nameof(ExpenseAccountId), ExpenseAccountId, " in draft_move mode");
             Positive(nameof(RecoveryAccountId), RecoveryAccountId, " in draft_move mode");
             Positive(nameof(JournalId), JournalId, " in draft_move mode");
@@ -249,7 +271,7 @@ public sealed record OdooOptions
         var text = new StringBuilder("OdooOptions { ");
         text.Append(CultureInfo.InvariantCulture, $"Url = {Url}, Database = {Database}, Protocol = {Protocol}, Login = {Login}, ");
         text.Append(CultureInfo.InvariantCulture, $"ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(unset)" : "***")}, ApiKeyFile = {ApiKeyFile ?? "(unset)"}, ");
-        text.Append(CultureInfo.InvariantCulture, $"PostingMode = {PostingMode}, CompanyId = {CompanyId}, ProjectPlanId = {ProjectPlanId}, ");
+        text.Append(CultureInfo.InvariantCulture, $"PostingMode = {PostingMode}, CompanyId = {CompanyId}, Companies = {CompaniesText()}, ProjectPlanId = {ProjectPlanId}, ");
         text.Append(CultureInfo.InvariantCulture, $"CostCodePlanId = {CostCodePlanId}, CostCodePlanColumn = {EffectiveCostCodeColumn}, ");
         text.Append(CultureInfo.InvariantCulture, $"ExpenseAccountId = {ExpenseAccountId}, RecoveryAccountId = {RecoveryAccountId}, JournalId = {JournalId}, ");
         text.Append(CultureInfo.InvariantCulture, $"BatchSize = {BatchSize}, MaxRetries = {MaxRetries}, RetryBaseDelay = {RetryBaseDelay}, RetryMaxDelay = {RetryMaxDelay}, ");
@@ -259,7 +281,108 @@ public sealed record OdooOptions
         return text.ToString();
     }
 
+    /// <summary>Every company posting may use: <see cref="CompanyId"/> first, then those of <see cref="Companies"/> in id order.</summary>
+    public IReadOnlyList<long> CompanyIds
+    {
+        get
+        {
+            var ids = new SortedSet<long>(Companies.Values);
+            ids.Remove(CompanyId);
+            return [CompanyId, .. ids];
+        }
+    }
+
+    /// <summary>The configuration key that maps <paramref name="currency"/> to a company: <c>Odoo:Companies:&lt;currency&gt;</c>.</summary>
+    public static string CompanyKey(string currency) => $"{Section}:{nameof(Companies)}:{currency.ToUpperInvariant()}";
+
+    /// <summary>The company allocations in <paramref name="currency"/> are posted into: <see cref="Companies"/>[currency], else <see cref="CompanyId"/>.</summary>
+    public long CompanyFor(string currency) => MappedCompany(currency) ?? CompanyId;
+
+    /// <summary>The company <see cref="Companies"/> maps <paramref name="currency"/> to (currency codes compared ignoring case), or null.</summary>
+    public long? MappedCompany(string currency)
+    {
+        if (Companies.TryGetValue(currency, out var id))
+        {
+            return id;
+        }
+
+        foreach (var (code, companyId) in Companies)
+        {
+            if (string.Equals(code, currency, StringComparison.OrdinalIgnoreCase))
+            {
+                return companyId;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The keys that name <paramref name="companyId"/>, e.g. <c>Odoo:CompanyId</c> or <c>Odoo:Companies:CAD</c>, for messages.</summary>
+    internal string CompanyKeys(long companyId)
+    {
+        var keys = new List<string>();
+        foreach (var (currency, id) in Companies)
+        {
+            if (id == companyId)
+            {
+                keys.Add(CompanyKey(currency));
+            }
+        }
+
+        keys.Sort(StringComparer.Ordinal);
+        if (companyId == CompanyId)
+        {
+            keys.Insert(0, Key(nameof(CompanyId)));
+        }
+
+        return string.Join(", ", keys);
+    }
+
     internal static string Key(string property) => $"{Section}:{property}";
+
+    private string CompaniesText()
+    {
+        if (Companies.Count == 0)
+        {
+            return "(none)";
+        }
+
+        var entries = new List<string>(Companies.Count);
+        foreach (var (currency, id) in Companies)
+        {
+            entries.Add(string.Create(CultureInfo.InvariantCulture, $"{currency}={id}"));
+        }
+
+        entries.Sort(StringComparer.Ordinal);
+        return "{ " + string.Join(", ", entries) + " }";
+    }
+
+    private void CompanyMapping()
+    {
+        if (Companies is null)
+        {
+            throw Bad(nameof(Companies), "must be a map of ISO currency code to Odoo company id (got null)");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (currency, id) in Companies)
+        {
+            if (currency.Length != 3 || !char.IsAsciiLetter(currency[0]) || !char.IsAsciiLetter(currency[1]) || !char.IsAsciiLetter(currency[2]))
+            {
+                throw Bad(nameof(Companies), $"must be keyed by ISO 4217 currency codes such as CAD (got '{currency}')");
+            }
+
+            if (!seen.Add(currency))
+            {
+                throw new OdooConfigurationException(CompanyKey(currency), $"{CompanyKey(currency)} is set twice (keys differ only in case).");
+            }
+
+            if (id <= 0)
+            {
+                throw new OdooConfigurationException(CompanyKey(currency), string.Create(CultureInfo.InvariantCulture, $"{CompanyKey(currency)} must be a positive Odoo company id (got {id})."));
+            }
+        }
+    }
 
     private static OdooConfigurationException Bad(string property, string rule) =>
         new(Key(property), $"{Key(property)} {rule}.");

@@ -129,10 +129,9 @@ public sealed partial class OdooPoster
             return "allocation has no lines";
         }
 
-        if (context.CompanyCurrency is { } currency && !string.Equals(currency, allocation.Currency, StringComparison.OrdinalIgnoreCase))
+        if (context.Company.Refuses(allocation.Currency, _options) is { } currencyProblem)
         {
-            // Odoo keeps analytic amounts in the company currency and ignores a currency_id in the values.
-            return $"allocation is in {allocation.Currency} but Odoo company {_options.CompanyId} keeps amounts in {currency}; amounts are never converted";
+            return currencyProblem;
         }
 
         var lineIds = new HashSet<string>(StringComparer.Ordinal);
@@ -162,15 +161,15 @@ public sealed partial class OdooPoster
     }
 
     /// <summary>draft_move mode: the journal and both accounts must exist before any move is sent.</summary>
-    private async Task<string?> CheckMoveSetupAsync(CancellationToken ct)
+    private async Task<string?> CheckMoveSetupAsync(IOdooClient client, CancellationToken ct)
     {
-        var journals = await _client.SearchReadAsync("account.journal", ById(_options.JournalId), ["type"], ct: ct).ConfigureAwait(false);
+        var journals = await client.SearchReadAsync("account.journal", ById(_options.JournalId), ["type"], ct: ct).ConfigureAwait(false);
         if (journals.Count == 0)
         {
             return string.Create(CultureInfo.InvariantCulture, $"journal {_options.JournalId} ({OdooOptions.Key(nameof(OdooOptions.JournalId))}) not found");
         }
 
-        var accounts = await _client.SearchReadAsync(
+        var accounts = await client.SearchReadAsync(
             "account.account",
             OdooDomain.Of(OdooDomain.In("id", [_options.ExpenseAccountId, _options.RecoveryAccountId])),
             ["code"],

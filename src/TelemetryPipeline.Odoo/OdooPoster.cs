@@ -20,17 +20,21 @@ public sealed partial class OdooPoster
     private const string AnalyticLineModel = "account.analytic.line";
     private const string MoveModel = "account.move";
 
-    private readonly IOdooClient _client;
+    private readonly OdooCompanyClients _clients;
     private readonly OdooOptions _options;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
 
-    /// <summary>Creates a poster; keep one per process so the circuit breaker sees every call.</summary>
+    /// <summary>
+    /// Creates a poster; keep one per process so the circuit breaker sees every call. <paramref name="client"/> runs in
+    /// <see cref="OdooOptions.CompanyId"/>; the companies of <see cref="OdooOptions.Companies"/> get clients derived from it
+    /// (<see cref="IOdooClient.ForCompany"/>), all behind the same breaker since they reach the same server.
+    /// </summary>
     public OdooPoster(IOdooClient client, OdooOptions options, ILogger<OdooPoster>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        _client = client;
+        _clients = new OdooCompanyClients(client);
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _pipeline = OdooResilience.Build(options, _logger, timeProvider);
@@ -39,7 +43,8 @@ public sealed partial class OdooPoster
     /// <summary>
     /// Posts the allocations and returns one outcome per input, in input order. Never throws for Odoo failures:
     /// they become outcomes with <see cref="PostingOutcome.Posted"/> false. Posting the same allocations again
-    /// creates nothing and returns the same ids.
+    /// creates nothing and returns the same ids. Each allocation goes to the company of its currency
+    /// (<see cref="OdooOptions.CompanyFor"/>) and is refused when that company keeps another currency.
     /// </summary>
     public async Task<IReadOnlyList<PostingOutcome>> PostAsync(IReadOnlyList<OdooPostingInput> allocations, CancellationToken ct)
     {
@@ -50,24 +55,88 @@ public sealed partial class OdooPoster
             return [];
         }
 
+        foreach (var (companyId, indexes) in ByCompany(run))
+        {
+            if (run.StopReason is { } stopped)
+            {
+                foreach (var index in indexes)
+                {
+                    run.States[index].FailIfOpen(stopped);
+                }
+
+                continue;
+            }
+
+            await PostCompanyAsync(run, _clients.For(companyId), indexes, ct).ConfigureAwait(false);
+        }
+
+        return Finish(run);
+    }
+
+    /// <summary><c>[["id", "=", id]]</c>: search_read answers [] for a missing record where read raises MissingError.</summary>
+    internal static JsonArray ById(long id) => OdooDomain.Of(OdooDomain.Leaf("id", "=", id));
+
+    private const string CircuitOpenMessage = "Odoo is failing repeatedly (circuit open); not attempted, retry later";
+
+    private string Model => _options.PostsDraftMoves ? MoveModel : AnalyticLineModel;
+
+    /// <summary>The allocations of the run grouped by the company of their currency, companies in order of first appearance.</summary>
+    private List<(long CompanyId, List<int> Indexes)> ByCompany(PostingRun run)
+    {
+        var groups = new List<(long CompanyId, List<int> Indexes)>();
+        var slot = new Dictionary<long, int>();
+        for (var index = 0; index < run.Unique.Count; index++)
+        {
+            var companyId = _options.CompanyFor(run.Unique[index].Currency);
+            if (!slot.TryGetValue(companyId, out var group))
+            {
+                group = groups.Count;
+                slot[companyId] = group;
+                groups.Add((companyId, []));
+            }
+
+            groups[group].Indexes.Add(index);
+        }
+
+        return groups;
+    }
+
+    /// <summary>Posts the allocations of one company with that company's client: its accounts, its currency, its records.</summary>
+    private async Task PostCompanyAsync(PostingRun run, IOdooClient client, List<int> indexes, CancellationToken ct)
+    {
         PostingContext context;
         try
         {
-            context = await _pipeline.ExecuteAsync(token => new ValueTask<PostingContext>(LoadContextAsync(run, token)), ct).ConfigureAwait(false);
+            context = await _pipeline.ExecuteAsync(token => new ValueTask<PostingContext>(LoadContextAsync(client, run, indexes, token)), ct).ConfigureAwait(false);
         }
         catch (OdooException ex)
         {
-            run.FailRemaining(0, $"Odoo lookup before posting failed: {ex.OdooMessage}");
-            return Finish(run);
+            var reason = $"Odoo lookup before posting failed: {ex.OdooMessage}";
+            foreach (var index in indexes)
+            {
+                run.States[index].FailIfOpen(reason);
+            }
+
+            if (ex.Kind == OdooErrorKind.Authentication)
+            {
+                run.StopReason = reason;
+            }
+
+            return;
         }
         catch (BrokenCircuitException)
         {
-            run.FailRemaining(0, CircuitOpenMessage);
-            return Finish(run);
+            foreach (var index in indexes)
+            {
+                run.States[index].FailIfOpen(CircuitOpenMessage);
+            }
+
+            run.StopReason = CircuitOpenMessage;
+            return;
         }
 
         var pending = new List<PendingRecord>();
-        for (var index = 0; index < run.Unique.Count; index++)
+        foreach (var index in indexes)
         {
             var allocation = run.Unique[index];
             var before = pending.Count;
@@ -88,9 +157,9 @@ public sealed partial class OdooPoster
         var chunks = Chunk(pending, _options.BatchSize);
         for (var c = 0; c < chunks.Count; c++)
         {
-            if (!await PostChunkAsync(run, chunks[c], ct).ConfigureAwait(false))
+            if (!await PostChunkAsync(run, client, chunks[c], ct).ConfigureAwait(false))
             {
-                // Credentials, rights or an open circuit: every later chunk would fail the same way.
+                // Credentials, rights or an open circuit: every later chunk of this company would fail the same way.
                 for (var rest = c + 1; rest < chunks.Count; rest++)
                 {
                     foreach (var record in chunks[rest])
@@ -103,55 +172,43 @@ public sealed partial class OdooPoster
             }
         }
 
-        return Finish(run);
+        run.AbortReason = null;
     }
 
-    /// <summary><c>[["id", "=", id]]</c>: search_read answers [] for a missing record where read raises MissingError.</summary>
-    internal static JsonArray ById(long id) => OdooDomain.Of(OdooDomain.Leaf("id", "=", id));
-
-    private const string CircuitOpenMessage = "Odoo is failing repeatedly (circuit open); not attempted, retry later";
-
-    private string Model => _options.PostsDraftMoves ? MoveModel : AnalyticLineModel;
-
-    private async Task<PostingContext> LoadContextAsync(PostingRun run, CancellationToken ct)
+    private async Task<PostingContext> LoadContextAsync(IOdooClient client, PostingRun run, List<int> indexes, CancellationToken ct)
     {
         var projects = new HashSet<string>(StringComparer.Ordinal);
         var costCodes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var allocation in run.Unique)
+        foreach (var index in indexes)
         {
-            projects.Add(allocation.ProjectCode);
-            costCodes.Add(allocation.CostCode);
+            projects.Add(run.Unique[index].ProjectCode);
+            costCodes.Add(run.Unique[index].CostCode);
         }
 
-        var catalog = await OdooAnalyticCatalog.LoadAsync(_client, _options, projects, costCodes, ct).ConfigureAwait(false);
-        var companies = await _client.SearchReadAsync("res.company", ById(_options.CompanyId), ["name", "currency_id"], ct: ct).ConfigureAwait(false);
-        if (companies.Count == 0)
-        {
-            throw new OdooException(OdooErrorKind.MissingRecord, $"company {_options.CompanyId} ({OdooOptions.Key(nameof(OdooOptions.CompanyId))}) not found", false, operation: "res.company.read");
-        }
-
-        var currency = companies[0]["currency_id"] is JsonArray { Count: > 1 } pair ? OdooCalls.Text(pair[1]) : null;
+        var catalog = await OdooAnalyticCatalog.LoadAsync(client, _options, projects, costCodes, ct).ConfigureAwait(false);
+        var company = await OdooCompany.ReadAsync(client, client.CompanyId, ct).ConfigureAwait(false)
+            ?? throw new OdooException(OdooErrorKind.MissingRecord, string.Create(CultureInfo.InvariantCulture, $"company {client.CompanyId} ({_options.CompanyKeys(client.CompanyId)}) not found"), false, operation: "res.company.read");
         string? accountsProblem = null;
         if (_options.PostsDraftMoves)
         {
-            accountsProblem = await CheckMoveSetupAsync(ct).ConfigureAwait(false);
+            accountsProblem = await CheckMoveSetupAsync(client, ct).ConfigureAwait(false);
         }
 
-        return new PostingContext(catalog, currency, accountsProblem);
+        return new PostingContext(company, catalog, accountsProblem);
     }
 
     /// <summary>Posts one chunk; false when posting must stop (credentials, rights, open circuit).</summary>
-    private async Task<bool> PostChunkAsync(PostingRun run, IReadOnlyList<PendingRecord> chunk, CancellationToken ct)
+    private async Task<bool> PostChunkAsync(PostingRun run, IOdooClient client, IReadOnlyList<PendingRecord> chunk, CancellationToken ct)
     {
         try
         {
-            var ids = await LookUpThenCreateAsync(chunk, ct).ConfigureAwait(false);
+            var ids = await LookUpThenCreateAsync(client, chunk, ct).ConfigureAwait(false);
             Assign(run, chunk, ids);
             return true;
         }
         catch (OdooException ex) when (ex.Kind is OdooErrorKind.Validation or OdooErrorKind.MissingRecord)
         {
-            return await IsolateAsync(run, chunk, ex, ct).ConfigureAwait(false);
+            return await IsolateAsync(run, client, chunk, ex, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OdooException or BrokenCircuitException)
         {
@@ -160,7 +217,7 @@ public sealed partial class OdooPoster
     }
 
     /// <summary>Odoo refused the batch: post its allocations one by one so only the culprit fails.</summary>
-    private async Task<bool> IsolateAsync(PostingRun run, IReadOnlyList<PendingRecord> chunk, OdooException batchError, CancellationToken ct)
+    private async Task<bool> IsolateAsync(PostingRun run, IOdooClient client, IReadOnlyList<PendingRecord> chunk, OdooException batchError, CancellationToken ct)
     {
         var byAllocation = GroupByAllocation(chunk);
         if (byAllocation.Count == 1)
@@ -175,7 +232,7 @@ public sealed partial class OdooPoster
         {
             try
             {
-                var ids = await LookUpThenCreateAsync(records, ct).ConfigureAwait(false);
+                var ids = await LookUpThenCreateAsync(client, records, ct).ConfigureAwait(false);
                 Assign(run, records, ids);
             }
             catch (OdooException ex) when (ex.Kind is OdooErrorKind.Validation or OdooErrorKind.MissingRecord)
@@ -204,15 +261,19 @@ public sealed partial class OdooPoster
     {
         string reason;
         var stop = false;
+        var stopAll = false;
         switch (ex)
         {
             case BrokenCircuitException:
                 reason = CircuitOpenMessage;
-                stop = true;
+                stop = stopAll = true;
                 break;
             case OdooException { Kind: OdooErrorKind.Authentication or OdooErrorKind.AccessDenied } odoo:
                 reason = $"Odoo {(odoo.Kind == OdooErrorKind.Authentication ? "refused the credentials" : "denied access")}: {odoo.OdooMessage}";
                 stop = true;
+
+                // Rights can differ between companies; credentials and the breaker cannot.
+                stopAll = odoo.Kind == OdooErrorKind.Authentication;
                 break;
             case OdooException { IsRetriable: true } odoo:
                 reason = string.Create(CultureInfo.InvariantCulture, $"Odoo unavailable after {_options.MaxRetries + 1} attempts: {odoo.OdooMessage}");
@@ -236,15 +297,20 @@ public sealed partial class OdooPoster
             run.AbortReason = reason;
         }
 
+        if (stopAll)
+        {
+            run.StopReason = reason;
+        }
+
         return !stop;
     }
 
     /// <summary>The retried unit: look the chunk's refs up, create only the missing ones (one call), return ref → ids.</summary>
-    private async Task<Dictionary<string, List<long>>> LookUpThenCreateAsync(IReadOnlyList<PendingRecord> records, CancellationToken ct) =>
+    private async Task<Dictionary<string, List<long>>> LookUpThenCreateAsync(IOdooClient client, IReadOnlyList<PendingRecord> records, CancellationToken ct) =>
         await _pipeline.ExecuteAsync(
             async token =>
             {
-                var found = await LookUpAsync(records, token).ConfigureAwait(false);
+                var found = await LookUpAsync(client, records, token).ConfigureAwait(false);
                 var missing = new List<PendingRecord>();
                 foreach (var record in records)
                 {
@@ -262,20 +328,20 @@ public sealed partial class OdooPoster
                         values.Add(record.Values);
                     }
 
-                    var ids = await _client.CreateAsync(Model, values, token).ConfigureAwait(false);
+                    var ids = await client.CreateAsync(Model, values, token).ConfigureAwait(false);
                     for (var i = 0; i < missing.Count; i++)
                     {
                         found[missing[i].Ref] = [ids[i]];
                     }
 
-                    _logger.LogDebug("Created {Count} {Model} records ({Existing} already in Odoo)", missing.Count, Model, records.Count - missing.Count);
+                    _logger.LogDebug("Created {Count} {Model} records in company {CompanyId} ({Existing} already in Odoo)", missing.Count, Model, client.CompanyId, records.Count - missing.Count);
                 }
 
                 return found;
             },
             ct).ConfigureAwait(false);
 
-    private async Task<Dictionary<string, List<long>>> LookUpAsync(IReadOnlyList<PendingRecord> records, CancellationToken ct)
+    private async Task<Dictionary<string, List<long>>> LookUpAsync(IOdooClient client, IReadOnlyList<PendingRecord> records, CancellationToken ct)
     {
         var refs = new List<string>(records.Count);
         foreach (var record in records)
@@ -286,7 +352,7 @@ public sealed partial class OdooPoster
         var domain = _options.PostsDraftMoves
             ? OdooDomain.Of(OdooDomain.In("ref", refs), OdooDomain.Leaf("move_type", "=", "entry"))
             : OdooDomain.Of(OdooDomain.In("ref", refs));
-        var existing = await _client.SearchReadAsync(Model, domain, ["ref"], order: "id asc", ct: ct).ConfigureAwait(false);
+        var existing = await client.SearchReadAsync(Model, domain, ["ref"], order: "id asc", ct: ct).ConfigureAwait(false);
         var found = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         foreach (var record in existing)
         {
@@ -412,7 +478,8 @@ public sealed partial class OdooPoster
     /// <summary>One record to create: its external id (<paramref name="Ref"/>), its values, whose it is and which of its slots it fills.</summary>
     private sealed record PendingRecord(string Ref, JsonObject Values, int AllocationIndex, int Slot);
 
-    private sealed record PostingContext(OdooAnalyticCatalog Catalog, string? CompanyCurrency, string? MoveSetupProblem);
+    /// <summary>What one company's allocations are checked and built against: the company (its currency) and the analytic accounts it sees.</summary>
+    private sealed record PostingContext(OdooCompany Company, OdooAnalyticCatalog Catalog, string? MoveSetupProblem);
 
     /// <summary>The allocations of one call, de-duplicated by id, with their progress.</summary>
     private sealed class PostingRun
@@ -445,15 +512,11 @@ public sealed partial class OdooPoster
 
         public List<AllocationState> States { get; } = [];
 
+        /// <summary>Why the current company's remaining chunks are not sent (rights, credentials, open circuit).</summary>
         public string? AbortReason { get; set; }
 
-        public void FailRemaining(int from, string reason)
-        {
-            for (var i = from; i < States.Count; i++)
-            {
-                States[i].FailIfOpen(reason);
-            }
-        }
+        /// <summary>Why no further company is attempted (credentials, open circuit).</summary>
+        public string? StopReason { get; set; }
     }
 
     /// <summary>Ids per slot (analytic line per allocation line, or the one move) and the first error.</summary>

@@ -60,22 +60,28 @@ public sealed partial class OdooReconciler
     private const decimal AmountTolerance = 0.005m;
     private const decimal HoursTolerance = 0.0005m;
 
-    private readonly IOdooClient _client;
+    private readonly OdooCompanyClients _clients;
     private readonly OdooOptions _options;
     private readonly ILogger _logger;
 
+    /// <summary>
+    /// A reconciler reading every configured company (<see cref="OdooOptions.CompanyIds"/>) with clients derived from
+    /// <paramref name="client"/>, which runs in <see cref="OdooOptions.CompanyId"/>.
+    /// </summary>
     public OdooReconciler(IOdooClient client, OdooOptions options, ILogger<OdooReconciler>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        _client = client;
+        _clients = new OdooCompanyClients(client);
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     /// <summary>
     /// Reconciles the ledger's allocations of periods <paramref name="from"/>..<paramref name="to"/> (pass every
-    /// allocation of those periods, whatever its status). Odoo failures propagate as <see cref="OdooException"/>.
+    /// allocation of those periods, whatever its status) with the records of every configured company; a record in
+    /// another company than its currency's (<see cref="OdooOptions.CompanyFor"/>) is a <see cref="OdooDifferenceKind.FieldMismatch"/>.
+    /// Odoo failures propagate as <see cref="OdooException"/>.
     /// </summary>
     public async Task<OdooReconcileReport> ReconcileAsync(IReadOnlyList<OdooLedgerAllocation> ledger, DateOnly from, DateOnly to, CancellationToken ct)
     {
@@ -99,27 +105,39 @@ public sealed partial class OdooReconciler
     {
         var column = _options.EffectiveCostCodeColumn;
         string[] fields = ["ref", "amount", "unit_amount", "date", "account_id", column];
-        var odoo = await FetchAsync("account.analytic.line", from, to, fields, [], ct).ConfigureAwait(false);
-
         var known = new Dictionary<string, (OdooLedgerAllocation Allocation, OdooPostingLine Line)>(StringComparer.Ordinal);
-        var projects = new HashSet<string>(StringComparer.Ordinal);
-        var costCodes = new HashSet<string>(StringComparer.Ordinal);
+        var codesByCompany = new Dictionary<long, (HashSet<string> Projects, HashSet<string> CostCodes)>();
         foreach (var entry in ledger)
         {
-            projects.Add(entry.Allocation.ProjectCode);
-            costCodes.Add(entry.Allocation.CostCode);
+            var companyId = _options.CompanyFor(entry.Allocation.Currency);
+            if (!codesByCompany.TryGetValue(companyId, out var codes))
+            {
+                codes = (new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+                codesByCompany[companyId] = codes;
+            }
+
+            codes.Projects.Add(entry.Allocation.ProjectCode);
+            codes.CostCodes.Add(entry.Allocation.CostCode);
             foreach (var line in entry.Allocation.Lines)
             {
                 known[line.LineId] = (entry, line);
             }
         }
 
-        await FetchMissingRefsAsync("account.analytic.line", known.Keys, odoo, fields, [], ct).ConfigureAwait(false);
-        var catalog = await OdooAnalyticCatalog.LoadAsync(_client, _options, projects, costCodes, ct).ConfigureAwait(false);
+        var odoo = await FetchAllAsync("account.analytic.line", from, to, fields, [], known.Keys, ct).ConfigureAwait(false);
+
+        // Each company's accounts as that company sees them: the ones its lines must carry.
+        var catalogs = new Dictionary<long, OdooAnalyticCatalog>();
+        foreach (var (companyId, codes) in codesByCompany)
+        {
+            catalogs[companyId] = await OdooAnalyticCatalog.LoadAsync(_clients.For(companyId), _options, codes.Projects, codes.CostCodes, ct).ConfigureAwait(false);
+        }
 
         foreach (var (lineId, (entry, line)) in known)
         {
             var allocation = entry.Allocation;
+            var expectedCompany = _options.CompanyFor(allocation.Currency);
+            var catalog = catalogs[expectedCompany];
             odoo.TryGetValue(lineId, out var found);
             found ??= [];
             var posted = entry.Status == AllocationStatus.Posted;
@@ -144,7 +162,7 @@ public sealed partial class OdooReconciler
                 differences.Add(new(OdooDifferenceKind.Duplicate, allocation.AllocationId, lineId, ids, string.Create(CultureInfo.InvariantCulture, $"{found.Count} analytic lines carry this ref")));
             }
 
-            foreach (var record in found)
+            foreach (var (record, companyId) in found)
             {
                 var id = OdooCalls.Long(record["id"], "account.analytic.line.search_read");
                 var amount = OdooCalls.Number(record["amount"]);
@@ -154,6 +172,11 @@ public sealed partial class OdooReconciler
                 }
 
                 var problems = new List<string>();
+                if (CompanyProblem(companyId, expectedCompany, allocation.Currency) is { } companyProblem)
+                {
+                    problems.Add(companyProblem);
+                }
+
                 var hours = OdooCalls.Number(record["unit_amount"]);
                 if (Math.Abs(hours - line.Hours) > HoursTolerance)
                 {
@@ -199,14 +222,13 @@ public sealed partial class OdooReconciler
     {
         string[] fields = ["ref", "state", "amount_total", "date", "journal_id"];
         JsonArray[] extra = [OdooDomain.Leaf("move_type", "=", "entry")];
-        var odoo = await FetchAsync("account.move", from, to, fields, extra, ct).ConfigureAwait(false);
         var known = new Dictionary<string, OdooLedgerAllocation>(StringComparer.Ordinal);
         foreach (var entry in ledger)
         {
             known[entry.Allocation.AllocationId] = entry;
         }
 
-        await FetchMissingRefsAsync("account.move", known.Keys, odoo, fields, extra, ct).ConfigureAwait(false);
+        var odoo = await FetchAllAsync("account.move", from, to, fields, extra, known.Keys, ct).ConfigureAwait(false);
         foreach (var (allocationId, entry) in known)
         {
             odoo.TryGetValue(allocationId, out var found);
@@ -234,9 +256,15 @@ public sealed partial class OdooReconciler
             }
 
             var expected = ExpectedMoveTotal(entry.Allocation);
-            foreach (var record in found)
+            var expectedCompany = _options.CompanyFor(entry.Allocation.Currency);
+            foreach (var (record, companyId) in found)
             {
                 var id = OdooCalls.Long(record["id"], "account.move.search_read");
+                if (CompanyProblem(companyId, expectedCompany, entry.Allocation.Currency) is { } companyProblem)
+                {
+                    differences.Add(new(OdooDifferenceKind.FieldMismatch, allocationId, null, [id], companyProblem));
+                }
+
                 if (OdooCalls.Text(record["state"]) == "cancel")
                 {
                     differences.Add(new(OdooDifferenceKind.CancelledInOdoo, allocationId, null, [id], "the journal entry was cancelled in Odoo"));
@@ -284,10 +312,40 @@ public sealed partial class OdooReconciler
         return debit + (total < 0 ? -total : 0m);
     }
 
-    /// <summary>Every record of the model in the date range with a ref, paged by id, grouped by ref.</summary>
-    private async Task<Dictionary<string, List<JsonObject>>> FetchAsync(string model, DateOnly from, DateOnly to, string[] fields, JsonArray[] extra, CancellationToken ct)
+    /// <summary>
+    /// Every record of the model with a ref in the date range, in every configured company, grouped by ref; then the
+    /// <paramref name="ledgerRefs"/> not found in the range, looked up directly.
+    /// </summary>
+    private async Task<Dictionary<string, List<CompanyRecord>>> FetchAllAsync(string model, DateOnly from, DateOnly to, string[] fields, JsonArray[] extra, IEnumerable<string> ledgerRefs, CancellationToken ct)
     {
-        var byRef = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
+        var byRef = new Dictionary<string, List<CompanyRecord>>(StringComparer.Ordinal);
+        var seen = new HashSet<long>();
+        var companies = _options.CompanyIds;
+        foreach (var companyId in companies)
+        {
+            await FetchAsync(_clients.For(companyId), model, from, to, fields, extra, byRef, seen, ct).ConfigureAwait(false);
+        }
+
+        var missing = new List<string>();
+        foreach (var reference in ledgerRefs)
+        {
+            if (!byRef.ContainsKey(reference))
+            {
+                missing.Add(reference);
+            }
+        }
+
+        foreach (var companyId in companies)
+        {
+            await FetchRefsAsync(_clients.For(companyId), model, missing, fields, extra, byRef, seen, ct).ConfigureAwait(false);
+        }
+
+        return byRef;
+    }
+
+    /// <summary>Every record of the model in the date range with a ref, in the client's company, paged by id.</summary>
+    private static async Task FetchAsync(IOdooClient client, string model, DateOnly from, DateOnly to, string[] fields, JsonArray[] extra, Dictionary<string, List<CompanyRecord>> byRef, HashSet<long> seen, CancellationToken ct)
+    {
         long lastId = 0;
         while (true)
         {
@@ -301,51 +359,43 @@ public sealed partial class OdooReconciler
                 domain.Add(leaf.DeepClone());
             }
 
-            var page = await _client.SearchReadAsync(model, domain, fields, PageSize, "id asc", ct).ConfigureAwait(false);
+            var page = await client.SearchReadAsync(model, domain, fields, PageSize, "id asc", ct).ConfigureAwait(false);
             foreach (var record in page)
             {
                 lastId = Math.Max(lastId, OdooCalls.Long(record["id"], model + ".search_read"));
-                Add(byRef, record);
+                Add(byRef, seen, record, client.CompanyId, model);
             }
 
             if (page.Count < PageSize)
             {
-                return byRef;
+                return;
             }
         }
     }
 
     /// <summary>Ledger refs not found in the date range are looked up directly, so a record whose date was edited is not reported missing.</summary>
-    private async Task FetchMissingRefsAsync(string model, IEnumerable<string> refs, Dictionary<string, List<JsonObject>> byRef, string[] fields, JsonArray[] extra, CancellationToken ct)
+    private static async Task FetchRefsAsync(IOdooClient client, string model, List<string> refs, string[] fields, JsonArray[] extra, Dictionary<string, List<CompanyRecord>> byRef, HashSet<long> seen, CancellationToken ct)
     {
-        var missing = new List<string>();
-        foreach (var reference in refs)
+        for (var i = 0; i < refs.Count; i += OdooOptions.MaxBatchSize)
         {
-            if (!byRef.ContainsKey(reference))
-            {
-                missing.Add(reference);
-            }
-        }
-
-        for (var i = 0; i < missing.Count; i += OdooOptions.MaxBatchSize)
-        {
-            var batch = missing.GetRange(i, Math.Min(OdooOptions.MaxBatchSize, missing.Count - i));
+            var batch = refs.GetRange(i, Math.Min(OdooOptions.MaxBatchSize, refs.Count - i));
             var domain = OdooDomain.Of(OdooDomain.In("ref", batch));
             foreach (var leaf in extra)
             {
                 domain.Add(leaf.DeepClone());
             }
 
-            foreach (var record in await _client.SearchReadAsync(model, domain, fields, order: "id asc", ct: ct).ConfigureAwait(false))
+            foreach (var record in await client.SearchReadAsync(model, domain, fields, order: "id asc", ct: ct).ConfigureAwait(false))
             {
-                Add(byRef, record);
+                Add(byRef, seen, record, client.CompanyId, model);
             }
         }
     }
 
-    private static void Add(Dictionary<string, List<JsonObject>> byRef, JsonObject record)
+    private static void Add(Dictionary<string, List<CompanyRecord>> byRef, HashSet<long> seen, JsonObject record, long companyId, string model)
     {
-        if (OdooCalls.Text(record["ref"]) is not { } reference)
+        // A record visible from two companies' contexts (no company of its own) counts once.
+        if (OdooCalls.Text(record["ref"]) is not { } reference || !seen.Add(OdooCalls.Long(record["id"], model + ".search_read")))
         {
             return;
         }
@@ -356,13 +406,19 @@ public sealed partial class OdooReconciler
             byRef[reference] = list;
         }
 
-        list.Add(record);
+        list.Add(new CompanyRecord(record, companyId));
     }
 
-    private static List<long> Ids(List<JsonObject> records)
+    /// <summary>Null when the record is in the company its currency maps to, else the difference in words.</summary>
+    private string? CompanyProblem(long companyId, long expectedCompany, string currency) =>
+        companyId == expectedCompany
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"in company {companyId}, but {currency} allocations belong in company {expectedCompany} ({_options.CompanyKeys(expectedCompany)})");
+
+    private static List<long> Ids(List<CompanyRecord> records)
     {
         var ids = new List<long>(records.Count);
-        foreach (var record in records)
+        foreach (var (record, _) in records)
         {
             ids.Add(OdooCalls.Long(record["id"], "search_read"));
         }
@@ -390,4 +446,7 @@ public sealed partial class OdooReconciler
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}/[^/]+/[^/]+/r\d+", RegexOptions.CultureInvariant)]
     private static partial Regex RevisionSegment();
+
+    /// <summary>A record as read, with the company whose context it was read in.</summary>
+    private readonly record struct CompanyRecord(JsonObject Record, long CompanyId);
 }

@@ -240,6 +240,28 @@ public sealed partial class OdooEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates a company keeping amounts in <paramref name="currency"/> (an ISO code; the currency is created or activated
+    /// when needed) and, unless <paramref name="allowAdmin"/> is false, adds it to the administrator's allowed companies,
+    /// as Odoo does for the user who creates a company. Returns the company id.
+    /// </summary>
+    public long AddCompany(string name, string currency, bool allowAdmin = true)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(currency);
+        lock (_gate)
+        {
+            var currencyId = _db.EnsureCurrency(Superuser(null), currency);
+            var id = _db.Create(Superuser(null), _db.Model("res.company"), [Normalize(new JsonObject { ["name"] = name, ["currency_id"] = currencyId })])[0];
+            if (allowAdmin)
+            {
+                _db.AllowCompany(EmulatedDatabase.AdminUid, id);
+            }
+
+            return id;
+        }
+    }
+
     /// <summary>Creates a root analytic plan; its analytic-line column is <see cref="PlanColumn"/>.</summary>
     public long AddAnalyticPlan(string name) => CreateRecord("account.analytic.plan", new JsonObject { ["name"] = name });
 

@@ -37,7 +37,10 @@ internal sealed partial class EmulatedDatabase
         CheckAccess(env, model, "read");
         var activeTest = !(env.Context["active_test"] is JsonValue test && test.TryGetValue<bool>(out var flag) && !flag);
         var filterActive = activeTest && model.HasField("active") && !MentionsField(domain, "active");
-        List<long>? companies = s_companyRestricted.Contains(model.Name) && !env.IsSuperuser ? ActiveCompanies(env) : null;
+        // Odoo validates allowed_company_ids whenever a record rule reads env.companies (res.company's own rule does), so an
+        // unauthorized company fails every search, not only those of company-restricted models.
+        var active = env.IsSuperuser ? null : ActiveCompanies(env);
+        List<long>? companies = s_companyRestricted.Contains(model.Name) ? active : null;
         var filter = new DomainFilter(this, model, domain);
         var matches = new List<Row>();
         foreach (var row in model.Rows.Values)

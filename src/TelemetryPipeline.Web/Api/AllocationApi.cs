@@ -87,7 +87,7 @@ public static class AllocationApi
                     return Task.FromResult(Problem(StatusCodes.Status404NotFound, "Unknown operation", "POST /api/allocations/{id}/approve or /api/allocations/{id}/reject."));
                 }
 
-                return DecideAsync(target[..slash], action, context, deps, antiforgery);
+                return DecideAsync(Uri.UnescapeDataString(target[..slash]), action, context, deps, antiforgery);
             })
             .RequireAuthorization(WebAuth.ApproverPolicy)
             .ExcludeFromDescription()

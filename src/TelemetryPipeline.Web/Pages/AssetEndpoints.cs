@@ -56,6 +56,7 @@ internal static class AssetEndpoints
             {
                 ".css" => "text/css; charset=utf-8",
                 ".js" => "text/javascript; charset=utf-8",
+                ".svg" => "image/svg+xml",
                 _ => "application/octet-stream",
             };
             string etag = new EntityTagHeaderValue("\"" + Convert.ToHexString(SHA256.HashData(bytes))[..16] + "\"").ToString();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using TelemetryPipeline.Ledger;
 using TelemetryPipeline.Web.Api;
@@ -142,7 +143,8 @@ public sealed record DeadLetterDto(
         return Encoding.ASCII.GetString(bytes);
     }
 
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+    // Relaxed escaping keeps '<' readable; the text is HTML-encoded where it is shown.
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
 
 /// <summary>What the pipeline page and <c>GET /api/pipeline</c> show.</summary>

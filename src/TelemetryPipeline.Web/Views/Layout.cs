@@ -18,7 +18,7 @@ internal static class Layout
         WebRole? role = WebAuth.Role(context.User);
         var html = new HtmlBuilder();
         html.Append($"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-        html.Append($"<title>{title} · TelemetryPipeline</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"/static/app.js\" defer></script></head>");
+        html.Append($"<title>{title} · TelemetryPipeline</title><link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"/static/app.js\" defer></script></head>");
         html.Append($"<body data-refresh-seconds=\"{options.RefreshSeconds}\"><header class=\"top\"><a class=\"brand\" href=\"/\">TelemetryPipeline</a><nav>");
         if (role is not null)
         {

@@ -237,7 +237,7 @@ public static class SvgCharts
         double x = Left;
         foreach (ChartSeries s in series)
         {
-            html.Append($"<rect class=\"{s.CssClass}\" x=\"{F(x)}\" y=\"8\" width=\"12\" height=\"12\"/><text class=\"legend\" x=\"{F(x + 16)}\" y=\"18\">{s.Name}</text>");
+            html.Append($"<rect class=\"{s.CssClass} legend-key\" x=\"{F(x)}\" y=\"8\" width=\"12\" height=\"12\"/><text class=\"legend\" x=\"{F(x + 16)}\" y=\"18\">{s.Name}</text>");
             x += 24 + (s.Name.Length * 7);
         }
     }

@@ -55,3 +55,7 @@ public static class DeadLetterHeaders
         return new Message<byte[], byte[]> { Key = source.Message.Key, Value = value, Headers = headers };
     }
 }
+
+/// <summary>A record sent to the DLQ, as it was sent (the payload bounded by <see cref="IngestOptions.MaxDlqPayloadBytes"/>).</summary>
+public sealed record DeadLetter(
+    Rejection Rejection, string Topic, int Partition, long Offset, DateTimeOffset RejectedAt, byte[]? Key, byte[] Payload);

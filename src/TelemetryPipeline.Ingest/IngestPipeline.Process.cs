@@ -163,6 +163,8 @@ public sealed partial class IngestPipeline
                 }
             }
 
+            DeadLettered?.Invoke(new DeadLetter(
+                rejection, records[i].Topic, records[i].Partition.Value, records[i].Offset.Value, now, message.Key, message.Value));
             _metrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", rejection.Reason));
             _totals.AddRejection(rejection.Reason);
             LogRejected(_logger, records[i].TopicPartitionOffset.ToString(), rejection.Reason, rejection.Detail);

@@ -74,6 +74,9 @@ public sealed partial class IngestPipeline : IAsyncDisposable
     /// <summary>Running totals of this pipeline instance.</summary>
     public IngestTotals Totals => _totals;
 
+    /// <summary>Called after each record reached the DLQ (e.g. to show the latest rejections on the pipeline page).</summary>
+    public Action<DeadLetter>? DeadLettered { get; set; }
+
     /// <summary>Test seam: runs after a batch is durable in the store and before its offsets are committed.</summary>
     internal Func<int, CancellationToken, Task>? AfterApplyBeforeCommit { get; set; }
 

@@ -131,7 +131,6 @@ public class HardeningTests
         var values = 0;
         var rejected = 0;
         const int Iterations = 105_000;
-        var started = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < Iterations; i++)
         {
             var (reader, corpus) = targets[i % targets.Length];
@@ -157,7 +156,6 @@ public class HardeningTests
         (values + rejected).Should().Be(Iterations);
         rejected.Should().BeGreaterThan(Iterations / 10, "most mutations break the encoding");
         values.Should().BeGreaterThan(Iterations / 100, "some mutations still decode");
-        started.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20));
     }
 
     internal static byte[] Mutate(byte[] original, Random random)

@@ -17,6 +17,7 @@ internal sealed class FinanceComponents : IAsyncDisposable
     private readonly HttpClient _http = new();
     private readonly ILoggerFactory _loggers;
     private OdooOptions? _odoo;
+    private OdooPoster? _poster;
 
     private FinanceComponents(LedgerStore ledger, SettlementOptions settlement, ILoggerFactory loggers)
     {
@@ -79,11 +80,12 @@ internal sealed class FinanceComponents : IAsyncDisposable
         _odoo = options;
     }
 
+    /// <summary>The posting service; one poster per process, so its circuit breaker sees every call.</summary>
     public AllocationPostingService Posting()
     {
         OdooOptions options = RequireOdoo();
-        var poster = new OdooPoster(Client(options), options, _loggers.CreateLogger<OdooPoster>());
-        return new AllocationPostingService(Ledger, poster, options, _loggers.CreateLogger<AllocationPostingService>());
+        _poster ??= new OdooPoster(Client(options), options, _loggers.CreateLogger<OdooPoster>());
+        return new AllocationPostingService(Ledger, _poster, options, _loggers.CreateLogger<AllocationPostingService>());
     }
 
     public LedgerReconciliation Reconciliation()

@@ -184,15 +184,18 @@ internal static partial class DemoVerb
     /// <summary>The emulator set up like a customer database: one analytic account per project and per cost code.</summary>
     private static OdooOptions OdooFor(OdooEmulator odoo, FleetScenario scenario)
     {
+        // One Odoo company per currency, as customers with Canadian and US projects keep their books.
+        long cad = odoo.AddCompany("Demo Construction Canada", "CAD");
         foreach (ScenarioProject project in scenario.Projects)
         {
-            odoo.AddAnalyticAccount(project.Name, project.Code, 1);
+            odoo.AddAnalyticAccount(project.Name, project.Code, 1, project.Currency == "CAD" ? cad : 1);
         }
 
         long costPlan = odoo.AddAnalyticPlan("Cost Codes");
         foreach (string costCode in scenario.Machines.SelectMany(static m => new[] { m.CostCode, m.AlternateCostCode }).Distinct(StringComparer.Ordinal))
         {
-            odoo.AddAnalyticAccount("Cost code " + costCode, costCode, costPlan);
+            // Shared across companies: cost codes are the same in every country.
+            odoo.AddAnalyticAccount("Cost code " + costCode, costCode, costPlan, companyId: null);
         }
 
         return new OdooOptions
@@ -202,6 +205,8 @@ internal static partial class DemoVerb
             Login = odoo.Login,
             ApiKey = odoo.ApiKey,
             CostCodePlanId = costPlan,
+            CompanyId = 1,
+            Companies = new Dictionary<string, long> { ["USD"] = 1, ["CAD"] = cad },
         };
     }
 

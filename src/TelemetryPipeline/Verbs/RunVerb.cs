@@ -1,15 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using TelemetryPipeline.Composition;
 using TelemetryPipeline.Ingest;
 using TelemetryPipeline.Kafka;
 using TelemetryPipeline.Schemas;
 using TelemetryPipeline.State;
+using TelemetryPipeline.Web;
 
 namespace TelemetryPipeline.Verbs;
 
 /// <summary><c>run</c>: the ingest pipeline, until SIGTERM or, with --until-idle, until caught up and quiet.</summary>
-internal static class RunVerb
+internal static partial class RunVerb
 {
     public static Command Create()
     {
@@ -21,7 +23,9 @@ internal static class RunVerb
             "run",
             "Run the pipeline: consume usage/idle/fuel from Kafka, decode Avro, validate, dedupe and add to 15-minute buckets in "
             + "Redis (one atomic call per batch), send rejections to the DLQ with reasons, commit offsets after the batch is durable. "
-            + "Stops cleanly on SIGINT/SIGTERM (finishes the batches in flight, commits, leaves the group).")
+            + "Stops cleanly on SIGINT/SIGTERM (finishes the batches in flight, commits, leaves the group). With Ledger:ConnectionString "
+            + "set it also consumes master data, settles on Run:SettlementCadence and, with Web:UsersFile set, serves the web UI, "
+            + "/api, /metrics and /health on Web:Urls.")
         {
             untilIdle,
         };
@@ -36,20 +40,39 @@ internal static class RunVerb
             var kafka = context.Bind<KafkaOptions>(KafkaOptions.Section);
             var redis = context.Bind<RedisOptions>(RedisOptions.Section);
             var ingest = context.Bind<IngestOptions>(IngestOptions.Section);
+            var run = context.Bind<RunOptions>(RunOptions.Section);
             kafka.Validate();
             redis.Validate();
             ingest.Validate();
-            ILogger logger = context.Logger("TelemetryPipeline.Run");
-            await using RedisTelemetryStore store = await StateConnection.ConnectWithRetryAsync(redis, logger, cancellationToken);
-            using var metrics = new IngestMetrics();
-            await using var pipeline = new IngestPipeline(
-                ingest, kafka, TelemetryCodec.CreateDefault(ingest.ConfluentSchemaIds), store, metrics, context.Logger("TelemetryPipeline.Ingest"));
-            IngestTotals totals = await pipeline.RunAsync(idleSeconds is double s ? TimeSpan.FromSeconds(s) : null, cancellationToken);
-            Console.WriteLine(Summary(totals));
+            run.Validate();
+
+            // The finance side (master data, settlement cadence, web UI) runs when a ledger is configured.
+            FinanceComponents? finance = string.IsNullOrWhiteSpace(context.Configuration["Ledger:ConnectionString"])
+                ? null
+                : await FinanceComponents.OpenAsync(context, cancellationToken);
+            await using (finance)
+            {
+                WebOptions? web = null;
+                if (finance is not null && !string.IsNullOrWhiteSpace(context.Configuration["Web:UsersFile"]))
+                {
+                    web = context.Bind<WebOptions>(WebOptions.Section);
+                    web.Validate();
+                }
+
+                LogMode(context.Logger("TelemetryPipeline.Run"), finance is not null, web is not null);
+                var runtime = new PipelineRuntime(kafka, redis, ingest, run, context.Loggers);
+                IngestTotals totals = await runtime.RunAsync(
+                    finance, web, idleSeconds is double s ? TimeSpan.FromSeconds(s) : null, cancellationToken);
+                Console.WriteLine(Summary(totals));
+            }
+
             return 0;
         });
         return command;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "run: finance side (master data, settlement cadence) {Finance}; web UI {Web}")]
+    private static partial void LogMode(ILogger logger, bool finance, bool web);
 
     public static string Summary(IngestTotals totals) => string.Create(
         CultureInfo.InvariantCulture,

@@ -74,9 +74,10 @@ internal static class Layout
     public static string AllocationHref(string allocationId) =>
         "/allocations/" + string.Join('/', allocationId.Split('/').Select(Uri.EscapeDataString));
 
-    public static string Hours(long ms) => AllocationExport.Quantity(AllocationExport.Hours(ms));
+    /// <summary>Hours for reading (2 decimals); exports keep the 6 of ALLOCATION-RULES.md.</summary>
+    public static string Hours(long ms) => Math.Round(ms / 3_600_000m, 2, MidpointRounding.AwayFromZero).ToString("0.0#", CultureInfo.InvariantCulture);
 
-    public static string Liters(long ml) => AllocationExport.Liters(ml).ToString("0.0##", CultureInfo.InvariantCulture);
+    public static string Liters(long ml) => Math.Round(ml / 1000m, 1, MidpointRounding.AwayFromZero).ToString("0.0", CultureInfo.InvariantCulture);
 
     public static string Money(decimal amount) => AllocationExport.Amount(amount);
 

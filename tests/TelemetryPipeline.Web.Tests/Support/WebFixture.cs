@@ -68,6 +68,7 @@ public sealed class WebFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _directory = Directory.CreateTempSubdirectory("tp-web-tests-").FullName;
+        File.Delete(Path.Combine(ScreenshotDirectory, "index.txt"));
         _postgres = await PostgresServer.StartAsync();
         string database = await _postgres.CreateDatabaseAsync("web");
         _dataSource = NpgsqlDataSource.Create(_postgres.ConnectionString(database));
@@ -183,6 +184,7 @@ public sealed class WebFixture : IAsyncLifetime
         Counter<long> batches = _meter.CreateCounter<long>("tp_batches", "{batch}", "Batches made durable and committed.");
         Counter<long> redisCalls = _meter.CreateCounter<long>("tp_redis_calls", "{call}", "Redis round trips of the dedupe+buckets step.");
         Counter<long> incidents = _meter.CreateCounter<long>("tp_meter_incidents", "{event}", "Meter resets, anomalies and late readings.");
+        Counter<long> commitErrors = _meter.CreateCounter<long>("tp_commit_errors", "{error}", "Offset commits that failed (e.g. during a rebalance).");
         Histogram<int> batchSize = _meter.CreateHistogram<int>("tp_batch_size", "{event}", "Records per batch.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000] });
         Histogram<double> batchDuration = _meter.CreateHistogram<double>("tp_batch_duration_seconds", "s", "From a batch's first record consumed to its offsets committed.",
@@ -202,6 +204,7 @@ public sealed class WebFixture : IAsyncLifetime
             };
         }, "{message}", "Messages behind the high watermark, per partition.");
 
+        commitErrors.Add(1);
         incidents.Add(2, new KeyValuePair<string, object?>("kind", "reset"));
         incidents.Add(1, new KeyValuePair<string, object?>("kind", "anomaly"));
         rejected.Add(12, new KeyValuePair<string, object?>("reason", RejectionReasons.Undecodable));

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using TelemetryPipeline.Kafka;
+
+namespace TelemetryPipeline.Perf.Load;
+
+/// <summary>What a paced production did: how many, how long, and how far it ever fell behind its schedule.</summary>
+internal sealed record PacedResult(long Produced, double Seconds, double MaxBehindMs, long Failed)
+{
+    public double Rate => Produced / Math.Max(Seconds, 1e-9);
+}
+
+/// <summary>
+/// Re-produces records of the drain data set into the paced topics at a fixed rate, each stamped with the time it was
+/// handed to the producer (CreateTime), so latency is measured from that instant. The records are read into memory
+/// before the clock starts; the schedule is absolute (record i is due at start + i / rate), so a stall is caught up
+/// rather than hidden.
+/// </summary>
+internal sealed class PacedProducer
+{
+    private readonly List<(int Topic, byte[]? Key, byte[] Value)> _records;
+
+    private PacedProducer(List<(int Topic, byte[]? Key, byte[] Value)> records) => _records = records;
+
+    public int Count => _records.Count;
+
+    /// <summary>Reads up to <paramref name="maxEvents"/> telemetry records of <paramref name="source"/>, partition by partition.</summary>
+    public static PacedProducer Load(string bootstrapServers, TopicNames source, long maxEvents)
+    {
+        KafkaNative.EnsureLoaded();
+        var records = new List<(int, byte[]?, byte[])>((int)Math.Min(maxEvents, 10_000_000));
+        List<string> telemetry = [.. source.Telemetry];
+        using IConsumer<byte[], byte[]> consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "perf-pacer",
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+            MaxPartitionFetchBytes = 4_194_304,
+        }).SetLogHandler(static (_, _) => { }).Build();
+        var open = new HashSet<TopicPartition>();
+        var assignment = new List<TopicPartitionOffset>();
+        foreach (TopicPartition partition in DatasetProducer.Partitions(bootstrapServers, source))
+        {
+            WatermarkOffsets marks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+            if (marks.High.Value > marks.Low.Value)
+            {
+                open.Add(partition);
+                assignment.Add(new TopicPartitionOffset(partition, Offset.Beginning));
+            }
+        }
+
+        consumer.Assign(assignment);
+        while (open.Count > 0 && records.Count < maxEvents)
+        {
+            ConsumeResult<byte[], byte[]>? result = consumer.Consume(TimeSpan.FromSeconds(5));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                open.Remove(result.TopicPartition);
+                continue;
+            }
+
+            records.Add((telemetry.IndexOf(result.Topic), result.Message.Key, result.Message.Value));
+        }
+
+        consumer.Close();
+        return new PacedProducer(records);
+    }
+
+    /// <summary>Produces every loaded record into <paramref name="target"/>'s telemetry topics at <paramref name="rate"/> events/s.</summary>
+    public PacedResult Run(string bootstrapServers, TopicNames target, double rate, CancellationToken cancellationToken)
+    {
+        string[] topics = [.. target.Telemetry];
+        var options = new KafkaOptions { BootstrapServers = bootstrapServers, ClientId = "perf-pacer", LingerMs = 5 };
+        long failed = 0;
+        using IProducer<byte[]?, byte[]> producer = new ProducerBuilder<byte[]?, byte[]>(options.ToProducerConfig())
+            .SetLogHandler(static (_, _) => { }).Build();
+        void OnDelivered(DeliveryReport<byte[]?, byte[]> report)
+        {
+            if (report.Error.IsError)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        }
+
+        double ticksPerEvent = Stopwatch.Frequency / rate;
+        long start = Stopwatch.GetTimestamp();
+        double maxBehindMs = 0;
+        int next = 0;
+        while (next < _records.Count)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            long now = Stopwatch.GetTimestamp();
+            int due = (int)Math.Min(_records.Count, ((now - start) / ticksPerEvent) + 1);
+            if (due <= next)
+            {
+                Thread.Sleep(1);
+                continue;
+            }
+
+            double behind = (now - (start + (next * ticksPerEvent))) * 1000.0 / Stopwatch.Frequency;
+            maxBehindMs = Math.Max(maxBehindMs, behind);
+            var timestamp = new Timestamp(DateTimeOffset.UtcNow);
+            for (; next < due; next++)
+            {
+                (int topic, byte[]? key, byte[] value) = _records[next];
+                var message = new Message<byte[]?, byte[]> { Key = key, Value = value, Timestamp = timestamp };
+                while (true)
+                {
+                    try
+                    {
+                        producer.Produce(topics[topic], message, OnDelivered);
+                        break;
+                    }
+                    catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(1));
+                    }
+                }
+            }
+        }
+
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        producer.Flush(TimeSpan.FromMinutes(2));
+        return new PacedResult(_records.Count, seconds, Math.Round(maxBehindMs, 1), Interlocked.Read(ref failed));
+    }
+}
+
+/// <summary>
+/// The hidden <c>pace</c> sub-command (a child process, so that producing does not share the harness process):
+/// loads the records, prints <see cref="ReadyPrefix"/>, waits for a line on standard input, produces, prints <see cref="DonePrefix"/>.
+/// </summary>
+internal static class PaceCommand
+{
+    public const string ReadyPrefix = "PACE-READY ";
+    public const string DonePrefix = "PACE-DONE ";
+
+    public static int Run(string bootstrap, string sourcePrefix, string targetPrefix, double rate, long events)
+    {
+        PacedProducer pacer = PacedProducer.Load(bootstrap, PerfTopics.For(sourcePrefix), events);
+        Console.Out.WriteLine(ReadyPrefix + pacer.Count.ToString(CultureInfo.InvariantCulture));
+        Console.Out.Flush();
+        if (Console.In.ReadLine() is null)
+        {
+            return 1;
+        }
+
+        PacedResult result = pacer.Run(bootstrap, PerfTopics.For(targetPrefix), rate, CancellationToken.None);
+        Console.Out.WriteLine(DonePrefix + Format(result));
+        Console.Out.Flush();
+        return 0;
+    }
+
+    public static string Format(PacedResult result) => string.Create(
+        CultureInfo.InvariantCulture, $"{result.Produced} {result.Seconds:R} {result.MaxBehindMs:R} {result.Failed}");
+
+    public static PacedResult Parse(string line)
+    {
+        string[] parts = line[DonePrefix.Length..].Trim().Split(' ');
+        return new PacedResult(
+            long.Parse(parts[0], CultureInfo.InvariantCulture),
+            double.Parse(parts[1], CultureInfo.InvariantCulture),
+            double.Parse(parts[2], CultureInfo.InvariantCulture),
+            long.Parse(parts[3], CultureInfo.InvariantCulture));
+    }
+}

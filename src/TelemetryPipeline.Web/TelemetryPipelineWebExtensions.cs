@@ -120,6 +120,13 @@ public static class TelemetryPipelineWebExtensions
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 20, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         services.AddProblemDetails();
+        // Pages are mostly SVG and tables: they compress ~10×. Only over plain HTTP here (the default loopback binding);
+        // over HTTPS compression stays off (BREACH: the pages carry anti-forgery tokens).
+        services.AddResponseCompression(compression =>
+        {
+            compression.EnableForHttps = false;
+            compression.MimeTypes = ["text/html", "application/json", "application/problem+json", "text/plain", "text/csv", "text/css", "text/javascript", "image/svg+xml"];
+        });
         services.AddOpenApi("v1", openApi =>
         {
             openApi.AddDocumentTransformer((document, _, _) =>
@@ -154,6 +161,7 @@ public static class TelemetryPipelineWebExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         WebOptions options = app.Services.GetRequiredService<WebOptions>();
+        app.UseResponseCompression();
         app.UseMiddleware<SecurityHeadersMiddleware>(options);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleErrorAsync });
         app.UseStatusCodePages(StatusPageAsync);

@@ -132,6 +132,16 @@ public sealed class AuthTests(WebFixture fixture)
     }
 
     [Fact]
+    public async Task SettleForm_Approver_Returns403()
+    {
+        using HttpClient client = fixture.Client(WebFixture.ApproverName);
+
+        using HttpResponseMessage response = await client.PostAsync("/admin/settle", new FormUrlEncodedContent(new Dictionary<string, string>()));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task Login_WrongSecret_Returns401AndNoSession()
     {
         using HttpClient client = fixture.Client();

@@ -111,6 +111,21 @@ public sealed partial class HealthAndHeadersTests(WebFixture fixture)
         missing.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task Pages_GzipRequested_AreCompressed()
+    {
+        using HttpClient client = fixture.Client(WebFixture.ViewerName);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/utilization?day=2026-11-20&range=week");
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+
+        response.Content.Headers.ContentEncoding.Should().Equal("gzip");
+        using var gzip = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        (await reader.ReadToEndAsync()).Should().Contain("data-chart=\"stacked-bars\"");
+    }
+
     [GeneratedRegex("(src|href|action)=\"(https?:)?//", RegexOptions.IgnoreCase)]
     private static partial Regex ExternalReference();
 

@@ -196,6 +196,22 @@ public sealed class SvgChartsTests
     }
 }
 
+public sealed class TimelineGroupingTests
+{
+    [Fact]
+    public void Timeline_Week_IsDrawnPerHour()
+    {
+        var op = new long[7 * 96];
+        var idle = new long[7 * 96];
+        Array.Fill(op, 900_000);
+
+        string svg = SvgCharts.Timeline("EX-0042", op, idle, 0, TimeZoneInfo.Utc).Value;
+
+        System.Text.RegularExpressions.Regex.Matches(svg, "class=\"t-work l4\"").Count.Should().Be(7 * 24);
+        svg.Should().Contain("<title>Hourly timeline of EX-0042</title>").And.Contain("operating 60 min, idle 0 min");
+    }
+}
+
 public sealed class DeadLetterTests
 {
     [Fact]

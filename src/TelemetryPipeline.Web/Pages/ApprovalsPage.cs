@@ -63,7 +63,7 @@ internal static class ApprovalsPage
             .ToList();
         if (groups.Count > 0)
         {
-            html.Append($"<h2>By period and project</h2><table class=\"sortable\" id=\"groups\"><thead><tr><th>Period</th><th>Project</th><th class=\"num\">Allocations</th><th class=\"num\">Operating h</th><th class=\"num\">Amount</th><th>Currency</th></tr></thead><tbody>");
+            html.Append($"<h2>By period and project <span class=\"muted\">(allocations on this page)</span></h2><table class=\"sortable\" id=\"groups\"><thead><tr><th>Period</th><th>Project</th><th class=\"num\">Allocations</th><th class=\"num\">Operating h</th><th class=\"num\">Amount</th><th>Currency</th></tr></thead><tbody>");
             foreach (var g in groups)
             {
                 long op = g.Sum(static e => e.Allocation.OperatingMs);

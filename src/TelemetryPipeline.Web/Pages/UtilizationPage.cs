@@ -17,6 +17,8 @@ namespace TelemetryPipeline.Web.Pages;
 /// </summary>
 internal static class UtilizationPage
 {
+    public const int MaxMachinesShown = 150;
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/utilization", PageAsync).RequireAuthorization(WebAuth.ViewerPolicy).ExcludeFromDescription();
@@ -171,7 +173,9 @@ internal static class UtilizationPage
 
         html.Append($"<h2>Machines</h2><p class=\"legend-line\"><span class=\"key t-work\"></span> working <span class=\"key t-idle\"></span> idle <span class=\"key t-off\"></span> off · darker = more of the 15 minutes</p>");
         html.Append($"<table class=\"sortable machines\" id=\"machines\"><thead><tr><th>Machine</th><th>Identifiers</th><th>Projects</th><th>Cost codes</th><th class=\"num\">Operating h</th><th class=\"num\">Working h</th><th class=\"num\">Idle h</th><th class=\"num\">Idle %</th><th class=\"num\">Fuel burned L</th><th class=\"num\">Fuel filled L</th><th class=\"nosort timeline-col\">15-minute timeline</th></tr></thead><tbody>");
-        foreach (MachineUsage m in report.Machines)
+        // The busiest machines first; the page stays light for big fleets (all of them are in GET /api/utilization).
+        List<MachineUsage> shown = [.. report.Machines.OrderByDescending(static m => m.Totals.OperatingMs).ThenBy(static m => m.Machine, StringComparer.Ordinal).Take(MaxMachinesShown)];
+        foreach (MachineUsage m in shown)
         {
             string css = m.Resolved ? string.Empty : "unresolved";
             html.Append($"<tr class=\"{css}\"><td>{m.Machine}</td><td>{string.Join(", ", m.Identifiers)}</td><td>{(m.Projects.Count == 0 ? "–" : string.Join(", ", m.Projects))}</td><td>{(m.CostCodes.Count == 0 ? "–" : string.Join(", ", m.CostCodes))}</td>");
@@ -185,6 +189,10 @@ internal static class UtilizationPage
         }
 
         html.Append($"</tbody></table>");
+        if (report.Machines.Count > shown.Count)
+        {
+            html.Append($"<p class=\"muted\">Showing the {shown.Count} busiest of {report.Machines.Count} machines; choose a project to see the others.</p>");
+        }
 
         html.Append($"<h2>Needs attention</h2>");
         if (report.Issues.Count == 0)

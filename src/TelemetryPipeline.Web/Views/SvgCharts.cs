@@ -68,9 +68,13 @@ public static class SvgCharts
         return Close(html);
     }
 
+    /// <summary>Timelines longer than this many cells are drawn with several buckets per cell (a week: one cell per hour).</summary>
+    public const int MaxDrawnCells = 192;
+
     /// <summary>
-    /// A 15-minute timeline: one cell per bucket, dark when the engine ran mostly working, amber when mostly idle, grey
-    /// when off; intensity follows the share of the 15 minutes the engine ran.
+    /// A 15-minute timeline: one cell per bucket (per hour beyond two days, to keep pages light), dark when the engine
+    /// ran mostly working, amber when mostly idle, grey when off; intensity follows the share of the cell's time the
+    /// engine ran.
     /// </summary>
     public static HtmlContent Timeline(string label, long[] operatingMs, long[] idleMs, long startMs, TimeZoneInfo zone)
     {
@@ -81,24 +85,32 @@ public static class SvgCharts
         const double H = 34;
         const double BarH = 18;
         int cells = operatingMs.Length;
+        int group = Math.Max(1, (cells + MaxDrawnCells - 1) / MaxDrawnCells);
+        long groupMs = group * Domain.BucketMath.BucketMs;
         double cellW = cells == 0 ? W : W / cells;
         var html = new HtmlBuilder();
-        html.Append($"<svg class=\"timeline\" data-chart=\"timeline\" viewBox=\"0 0 {F(W)} {F(H)}\" role=\"img\" preserveAspectRatio=\"none\"><title>15-minute timeline of {label}</title>");
+        html.Append($"<svg class=\"timeline\" data-chart=\"timeline\" viewBox=\"0 0 {F(W)} {F(H)}\" role=\"img\" preserveAspectRatio=\"none\"><title>{(group == 1 ? "15-minute" : "Hourly")} timeline of {label}</title>");
         html.Append($"<rect class=\"t-off\" x=\"0\" y=\"0\" width=\"{F(W)}\" height=\"{F(BarH)}\"/>");
-        for (int i = 0; i < cells; i++)
+        for (int first = 0; first < cells; first += group)
         {
-            long op = operatingMs[i];
-            long idle = idleMs[i];
+            long op = 0;
+            long idle = 0;
+            for (int i = first; i < Math.Min(cells, first + group); i++)
+            {
+                op += operatingMs[i];
+                idle += idleMs[i];
+            }
+
             if (op <= 0 && idle <= 0)
             {
                 continue;
             }
 
-            double share = Math.Clamp((double)Math.Max(op, idle) / Domain.BucketMath.BucketMs, 0, 1);
+            double share = Math.Clamp((double)Math.Max(op, idle) / groupMs, 0, 1);
             int level = share switch { < 0.25 => 1, < 0.5 => 2, < 0.75 => 3, _ => 4 };
             string state = idle * 2 >= op ? "t-idle" : "t-work";
-            string at = LocalTime(startMs + (i * Domain.BucketMath.BucketMs), zone, "MM-dd HH:mm");
-            html.Append($"<rect class=\"{state} l{level}\" x=\"{F(i * cellW)}\" y=\"0\" width=\"{F(Math.Max(cellW, 0.5))}\" height=\"{F(BarH)}\"><title>{at} · operating {Minutes(op)} min, idle {Minutes(idle)} min</title></rect>");
+            string at = LocalTime(startMs + (first * Domain.BucketMath.BucketMs), zone, "MM-dd HH:mm");
+            html.Append($"<rect class=\"{state} l{level}\" x=\"{F(first * cellW)}\" y=\"0\" width=\"{F(Math.Max(cellW * group, 0.5))}\" height=\"{F(BarH)}\"><title>{at} · operating {Minutes(op)} min, idle {Minutes(idle)} min</title></rect>");
         }
 
         int perDay = (int)(Domain.BucketMath.DayMs / Domain.BucketMath.BucketMs);

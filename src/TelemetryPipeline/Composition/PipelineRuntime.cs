@@ -77,7 +77,8 @@ internal sealed partial class PipelineRuntime(
                 var snapshot = new MasterDataCache(finance.MasterData, MasterDataSnapshot.Empty(finance.SettlementOptions));
                 await snapshot.RefreshAsync(cancellationToken);
                 side.Add(RunSideAsync("master data cache", () => snapshot.RefreshEveryAsync(run.MasterDataRefresh, sideStop.Token), null));
-                app = await StartWebAsync(web, finance, store, settlement, snapshot, deadLetters, cancellationToken);
+                app = await WebHosting.StartAsync(web, kafka, finance, store, settlement, snapshot, deadLetters.Latest, loggers, cancellationToken);
+                LogWeb(_logger, web.Urls);
             }
         }
 
@@ -95,39 +96,6 @@ internal sealed partial class PipelineRuntime(
                 await app.DisposeAsync();
             }
         }
-    }
-
-    private async Task<WebApplication> StartWebAsync(
-        WebOptions web,
-        FinanceComponents finance,
-        RedisTelemetryStore store,
-        SettlementService settlement,
-        MasterDataCache snapshot,
-        RecentDeadLetters deadLetters,
-        CancellationToken cancellationToken)
-    {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Services.AddSingleton(loggers);
-        builder.Logging.ClearProviders();
-        builder.AddTelemetryPipelineWeb(web, new TelemetryPipelineWebDependencies
-        {
-            Ledger = finance.Ledger,
-            Telemetry = store,
-            MasterData = snapshot.Current,
-            DeadLetters = deadLetters.Latest,
-            SettlementTrigger = async (now, ct) => await settlement.RunOnceAsync(now, ct),
-            ReadinessChecks =
-            [
-                new ReadinessCheck("redis", async ct => (await store.PingAsync(ct)).IsHealthy),
-                new ReadinessCheck("postgres", ct => finance.Ledger.IsReadyAsync(ct)),
-                new ReadinessCheck("kafka", ct => KafkaProbe.IsReachableAsync(kafka, ct)),
-            ],
-        });
-        WebApplication app = builder.Build();
-        app.MapTelemetryPipelineWeb();
-        await app.StartAsync(cancellationToken);
-        LogWeb(_logger, web.Urls);
-        return app;
     }
 
     private async Task SettleOnCadenceAsync(SettlementService settlement, CancellationToken cancellationToken)
@@ -169,6 +137,44 @@ internal sealed partial class PipelineRuntime(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Name} stopped with an error; ingest continues")]
     private static partial void LogSideFailed(ILogger logger, string name, Exception exception);
+}
+
+/// <summary>Starts the web UI, /api, /metrics and /health over the running components (used by <c>run</c> and <c>demo --serve</c>).</summary>
+internal static class WebHosting
+{
+    public static async Task<WebApplication> StartAsync(
+        WebOptions web,
+        KafkaOptions kafka,
+        FinanceComponents finance,
+        RedisTelemetryStore store,
+        SettlementService settlement,
+        MasterDataCache snapshot,
+        Func<int, IReadOnlyList<DeadLetterView>> deadLetters,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.AddTelemetryPipelineWeb(web, new TelemetryPipelineWebDependencies
+        {
+            Ledger = finance.Ledger,
+            Telemetry = store,
+            MasterData = snapshot.Current,
+            DeadLetters = deadLetters,
+            SettlementTrigger = async (now, ct) => await settlement.RunOnceAsync(now, ct),
+            ReadinessChecks =
+            [
+                new ReadinessCheck("redis", async ct => (await store.PingAsync(ct)).IsHealthy),
+                new ReadinessCheck("postgres", ct => finance.Ledger.IsReadyAsync(ct)),
+                new ReadinessCheck("kafka", ct => KafkaProbe.IsReachableAsync(kafka, ct)),
+            ],
+        });
+        WebApplication app = builder.Build();
+        app.MapTelemetryPipelineWeb();
+        await app.StartAsync(cancellationToken);
+        return app;
+    }
 }
 
 /// <summary>The latest master-data snapshot for request handlers, reloaded in the background.</summary>

@@ -14,6 +14,8 @@ using TelemetryPipeline.Settlement;
 using TelemetryPipeline.State;
 using TelemetryPipeline.TestKit;
 using TelemetryPipeline.TestKit.Odoo;
+using TelemetryPipeline.Web;
+using Microsoft.AspNetCore.Builder;
 
 namespace TelemetryPipeline.Verbs;
 
@@ -31,13 +33,18 @@ internal static partial class DemoVerb
         var projects = new Option<int>("--projects") { Description = "Projects.", DefaultValueFactory = _ => 5 };
         var days = new Option<int>("--days") { Description = "Days of data ending today 00:00 UTC.", DefaultValueFactory = _ => 7 };
         var seed = new Option<int>("--seed") { Description = "Scenario seed.", DefaultValueFactory = _ => 42 };
+        var serve = new Option<bool>("--serve")
+        {
+            Description = "Afterwards, serve the web UI (utilization, approvals, pipeline), /api, /metrics and /health on Web:Urls "
+                + "with three throwaway users (viewer, approver, admin) until Ctrl+C.",
+        };
         var command = new Command(
             "demo",
             "Run the whole story on throwaway servers: embedded Kafka, Redis, PostgreSQL and the Odoo emulator; a generated week "
             + "of a construction fleet; ingest; a per-machine summary of the buckets; settlement; approval and one rejection; "
             + "posting to Odoo; reconciliation.")
         {
-            machines, projects, days, seed,
+            machines, projects, days, seed, serve,
         };
         VerbAction.Set(command, (context, cancellationToken) => RunAsync(
             context,
@@ -48,11 +55,12 @@ internal static partial class DemoVerb
                 Days = context.Parse.GetValue(days),
                 Seed = context.Parse.GetValue(seed),
             },
+            context.Parse.GetValue(serve),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(VerbContext context, ScenarioOptions scenarioOptions, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(VerbContext context, ScenarioOptions scenarioOptions, bool serve, CancellationToken cancellationToken)
     {
         ILogger logger = context.Logger("TelemetryPipeline.Demo");
         if (Console.IsOutputRedirected)
@@ -101,7 +109,12 @@ internal static partial class DemoVerb
         await using RedisTelemetryStore store = await RedisTelemetryStore.ConnectAsync(redis, cancellationToken);
         using var metrics = new IngestMetrics();
         IngestTotals totals;
-        await using (var pipeline = new IngestPipeline(ingestOptions, kafka, codec, store, metrics, context.Logger("TelemetryPipeline.Ingest")))
+        var deadLetters = new RecentDeadLetters();
+        await using (var pipeline = new IngestPipeline(ingestOptions, kafka, codec, store, metrics, context.Logger("TelemetryPipeline.Ingest"))
+        {
+            DeadLettered = d => deadLetters.Add(new DeadLetterView(
+                d.Rejection.Reason, d.Rejection.Detail, d.Topic, d.Partition, d.Offset, d.RejectedAt, d.Key, d.Payload)),
+        })
         {
             totals = await pipeline.RunAsync(TimeSpan.FromSeconds(3), cancellationToken);
         }
@@ -167,7 +180,58 @@ internal static partial class DemoVerb
         var reconciled = await finance.Reconciliation().ReconcileAsync(from, to, cancellationToken);
         Console.WriteLine(reconciled.Summary);
         LogDone(logger);
-        return posted.Failed.Count == 0 && reconciled.IsClean ? 0 : 1;
+        int exitCode = posted.Failed.Count == 0 && reconciled.IsClean ? 0 : 1;
+        if (serve)
+        {
+            await ServeAsync(context, kafka, finance, store, settlement, deadLetters, cancellationToken);
+        }
+
+        return exitCode;
+    }
+
+    private static async Task ServeAsync(
+        VerbContext context,
+        KafkaOptions kafka,
+        FinanceComponents finance,
+        RedisTelemetryStore store,
+        SettlementService settlement,
+        RecentDeadLetters deadLetters,
+        CancellationToken cancellationToken)
+    {
+        Step("10. Web UI (Ctrl+C to stop)");
+        string directory = Directory.CreateTempSubdirectory("tp-demo-web-").FullName;
+        string usersFile = Path.Combine(directory, "users.json");
+        var users = new System.Text.Json.Nodes.JsonArray();
+        var tokens = new List<(string Name, string Token)>();
+        foreach (string role in new[] { "viewer", "approver", "admin" })
+        {
+            string token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+            string name = "demo-" + role;
+            users.Add(new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["role"] = role, ["hash"] = WebUsers.HashToken(token) });
+            tokens.Add((name, token));
+        }
+
+        await File.WriteAllTextAsync(usersFile, new System.Text.Json.Nodes.JsonObject { ["users"] = users }.ToJsonString(), cancellationToken);
+        WebOptions web = context.Bind<WebOptions>(WebOptions.Section) with { UsersFile = usersFile };
+        var snapshot = new MasterDataCache(finance.MasterData, await finance.MasterData.LoadAsync(cancellationToken));
+        await using WebApplication app = await WebHosting.StartAsync(
+            web, kafka, finance, store, settlement, snapshot, deadLetters.Latest, context.Loggers, cancellationToken);
+        Console.WriteLine($"web UI on {web.Urls}; throwaway demo users (gone when the demo stops):");
+        foreach ((string name, string token) in tokens)
+        {
+            Console.WriteLine($"  {name}: {token}");
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await app.StopAsync(CancellationToken.None);
+        Directory.Delete(directory, recursive: true);
     }
 
     private static void Step(string title) => AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());

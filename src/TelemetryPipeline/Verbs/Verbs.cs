@@ -16,5 +16,6 @@ internal static class Verbs
         FinanceVerbs.Post(),
         FinanceVerbs.Reconcile(),
         FinanceVerbs.Odoo(),
+        UsersVerb.Create(),
     ];
 }

@@ -46,7 +46,8 @@ internal static class BareConsumeLoop
 
             if ((count & mask) == 0)
             {
-                latency.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - result.Message.Timestamp.UnixTimestampMs);
+                long durableMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                latency.Add(durableMs - result.Message.Timestamp.UnixTimestampMs, durableMs);
             }
 
             count++;

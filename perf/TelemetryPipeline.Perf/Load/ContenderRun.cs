@@ -123,7 +123,7 @@ internal sealed class DurableSamples(int capacity)
         {
             if (index.TryGet(id, out long produced))
             {
-                samples.Add(durable - produced);
+                samples.Add(durable - produced, durable);
             }
             else
             {

@@ -37,6 +37,8 @@ internal static class LoadReport
                 $"| {name} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.Latency.P50Ms:0} | {r.Latency.P99Ms:0} | {r.Latency.MaxMs:0} | {Opt(r.RedisCallsPer1000, "0.###")} | {Opt(r.RedisBytesPerRememberedId, "0.0")} | {r.AllocatedBytesPerEvent:0} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.CpuSeconds:0.00} | {r.CpuMicrosecondsPerEvent:0.0} | {Opt(r.RedisCpuSeconds, "0.00")} |"));
         }
 
+        sb.AppendLine();
+        sb.AppendLine("Latency is produce timestamp → durable in Redis (bare: → consumed). In the drain rows everything was produced before the contender started, so it is mostly time spent waiting in the backlog; the paced row is the latency figure.");
         return sb.ToString();
     }
 

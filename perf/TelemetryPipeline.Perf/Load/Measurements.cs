@@ -103,22 +103,31 @@ internal static class ThreadCpu
     }
 }
 
-/// <summary>Latency samples (ms) in a buffer allocated before the measurement starts, so recording allocates nothing.</summary>
+/// <summary>
+/// Latency samples (ms) with the UTC ms at which each record became durable, in buffers allocated before the
+/// measurement starts, so recording allocates nothing.
+/// </summary>
 internal sealed class LatencySamples
 {
     private readonly double[] _samples;
+    private readonly long[] _at;
     private int _count;
 
-    public LatencySamples(int capacity) => _samples = new double[Math.Max(16, capacity)];
+    public LatencySamples(int capacity)
+    {
+        _samples = new double[Math.Max(16, capacity)];
+        _at = new long[_samples.Length];
+    }
 
     public int Count => Math.Min(Volatile.Read(ref _count), _samples.Length);
 
-    public void Add(double milliseconds)
+    public void Add(double milliseconds, long durableUtcMs)
     {
         int slot = Interlocked.Increment(ref _count) - 1;
         if (slot < _samples.Length)
         {
             _samples[slot] = milliseconds;
+            _at[slot] = durableUtcMs;
         }
     }
 
@@ -127,19 +136,54 @@ internal sealed class LatencySamples
         int n = Count;
         if (n == 0)
         {
-            return new LatencySummary(0, double.NaN, double.NaN, double.NaN, double.NaN);
+            return new LatencySummary(0, double.NaN, double.NaN, double.NaN, double.NaN, []);
         }
 
         double[] sorted = _samples[..n];
         Array.Sort(sorted);
-        return new LatencySummary(n, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], Percentile(sorted, 0.999));
+        return new LatencySummary(n, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], Percentile(sorted, 0.999), Timeline(n));
+    }
+
+    /// <summary>Percentiles per second of durable time: shows whether a p99 comes from a start-up burst, GC pauses or a steady state.</summary>
+    private List<LatencyWindow> Timeline(int n)
+    {
+        long first = long.MaxValue;
+        for (int i = 0; i < n; i++)
+        {
+            first = Math.Min(first, _at[i]);
+        }
+
+        var windows = new SortedDictionary<long, List<double>>();
+        for (int i = 0; i < n; i++)
+        {
+            long second = (_at[i] - first) / 1000;
+            if (!windows.TryGetValue(second, out List<double>? list))
+            {
+                windows[second] = list = [];
+            }
+
+            list.Add(_samples[i]);
+        }
+
+        var timeline = new List<LatencyWindow>(windows.Count);
+        foreach ((long second, List<double> list) in windows)
+        {
+            double[] sorted = [.. list];
+            Array.Sort(sorted);
+            timeline.Add(new LatencyWindow(second, sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1]));
+        }
+
+        return timeline;
     }
 
     private static double Percentile(double[] sorted, double p) => Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 1);
 }
 
-/// <summary>Produce-to-durable latency percentiles in milliseconds.</summary>
-internal sealed record LatencySummary(int Samples, double P50Ms, double P99Ms, double MaxMs, double P999Ms);
+/// <summary>Produce-to-durable latency percentiles in milliseconds, overall and per second of the run.</summary>
+internal sealed record LatencySummary(int Samples, double P50Ms, double P99Ms, double MaxMs, double P999Ms, List<LatencyWindow> PerSecond);
+
+/// <summary>Latency of the records that became durable in one second of the run.</summary>
+internal sealed record LatencyWindow(long Second, int Samples, double P50Ms, double P99Ms, double MaxMs);
 
 /// <summary>Load average and machine facts, recorded with every result.</summary>
 internal static class MachineInfo

@@ -86,7 +86,8 @@ internal static class NaivePipeline
 
             if ((count & mask) == 0)
             {
-                latency.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - result.Message.Timestamp.UnixTimestampMs);
+                long durableMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                latency.Add(durableMs - result.Message.Timestamp.UnixTimestampMs, durableMs);
             }
 
             count++;

@@ -168,7 +168,9 @@ internal sealed record FaultScope(KafkaOptions Kafka, RedisOptions Redis, int Pa
     public async Task<(List<string> Differences, int Compared)> CompareBucketsAsync(ProducedScenario produced, int show = 10)
     {
         var actual = new Dictionary<ExpectedBucketKey, long>();
-        await using (RedisTelemetryStore store = await RedisTelemetryStore.ConnectAsync(Redis, CancellationToken.None))
+        // A whole day is one pipelined read: with a million events it takes seconds on a busy machine.
+        RedisOptions reader = Redis with { CommandTimeout = TimeSpan.FromMinutes(2) };
+        await using (RedisTelemetryStore store = await RedisTelemetryStore.ConnectAsync(reader, CancellationToken.None))
         {
             long firstDay = BucketMath.UtcDay(produced.Scenario.StartMs) - 2;
             long lastDay = BucketMath.UtcDay(produced.Scenario.NowMs) + 1;

@@ -69,7 +69,7 @@ public static class TelemetryPipelineWebExtensions
             services.AddSingleton(_ => new PrometheusExporter());
         }
 
-        services.AddSingleton(sp => new PipelineSampler(sp.GetRequiredService<PrometheusExporter>(), options, dependencies.Clock));
+        services.AddSingleton(sp => new PipelineSampler(sp.GetRequiredService<PrometheusExporter>(), options, dependencies.Clock, sp.GetService<Microsoft.Extensions.Logging.ILogger<PipelineSampler>>()));
         services.AddHostedService(sp => sp.GetRequiredService<PipelineSampler>());
         services.AddSingleton<UtilizationService>();
         services.AddSingleton(_ => new AmountExplainer(dependencies.Ledger, dependencies.Telemetry, dependencies.MasterData));

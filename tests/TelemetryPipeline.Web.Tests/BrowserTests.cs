@@ -57,7 +57,8 @@ public sealed class ChromiumFactAttribute : FactAttribute
 [Collection(WebCollection.Name)]
 public sealed class BrowserTests(WebFixture fixture, BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
+    // Generous: the machine is shared with other builds; the waits end as soon as the page is ready.
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
     [ChromiumFact]
     public async Task LoginPage_LoadsAnonymously()
@@ -86,7 +87,7 @@ public sealed class BrowserTests(WebFixture fixture, BrowserFixture browser, ITe
         (await page.Locator("#machines th[aria-sort]").TextContentAsync()).Should().Contain("Operating h");
         string first = (await page.Locator("#machines tbody tr").First.Locator("td").First.TextContentAsync())!;
         first.Should().Be("EX-0042", "descending by operating hours, EX-0042 ran longest this week");
-        await page.Locator("#live[data-refreshed]").WaitForAsync(new() { Timeout = (float)s_timeout.TotalMilliseconds });
+        await page.Locator("#live[data-refreshed]").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = (float)s_timeout.TotalMilliseconds });
         (await page.Locator(".live-status").TextContentAsync()).Should().Contain("refreshes every 2 s");
         (await page.Locator("#machines th[aria-sort]").CountAsync()).Should().Be(1, "the sort survives the refresh");
         await ScreenshotAsync(page, "utilization");
@@ -149,11 +150,11 @@ public sealed class BrowserTests(WebFixture fixture, BrowserFixture browser, ITe
 
         await page.GotoAsync(fixture.BaseAddress + "/pipeline");
 
-        await page.Locator("svg[data-chart=throughput] polyline").WaitForAsync(new() { Timeout = (float)s_timeout.TotalMilliseconds });
+        await page.Locator("svg[data-chart=throughput] polyline").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = (float)s_timeout.TotalMilliseconds });
         (await page.Locator("svg[data-chart=lag] rect.s-lag").CountAsync()).Should().Be(4);
         (await page.Locator("#dead-letters tbody tr").CountAsync()).Should().Be(3);
         await page.Locator("#dead-letters details summary").First.ClickAsync();
-        await page.Locator("#live[data-refreshed]").WaitForAsync(new() { Timeout = (float)s_timeout.TotalMilliseconds });
+        await page.Locator("#live[data-refreshed]").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = (float)s_timeout.TotalMilliseconds });
         (await page.Locator("#dead-letters details[open]").CountAsync()).Should().Be(1, "an opened payload stays open across refreshes");
         await ScreenshotAsync(page, "pipeline");
         errors.Should().BeEmpty();
@@ -168,7 +169,8 @@ public sealed class BrowserTests(WebFixture fixture, BrowserFixture browser, ITe
         await page.Locator("input[name=now]").FillAsync("2026-11-22T00:00");
         await page.Locator("#settle").ClickAsync();
 
-        await page.Locator("#settle-report").WaitForAsync(new() { Timeout = (float)s_timeout.TotalMilliseconds });
+        await page.Locator("#settle-summary").WaitForAsync(new() { Timeout = (float)s_timeout.TotalMilliseconds });
+        (await page.Locator("#settle-summary").TextContentAsync()).Should().Contain("allocationsStaged0");
         (await page.Locator("#settle-report").TextContentAsync()).Should().Contain("\"allocationsStaged\": 0");
         await ScreenshotAsync(page, "admin");
         errors.Should().BeEmpty();

@@ -128,6 +128,21 @@ public sealed class ExporterTests : IDisposable
     }
 
     [Fact]
+    public void Collect_ThrowingCallback_OtherInstrumentsStillReportedAndCounted()
+    {
+        Meter meter = NewMeter();
+        meter.CreateObservableGauge<long>("broken", (Func<long>)(() => throw new InvalidOperationException("device gone")));
+        meter.CreateObservableGauge("working", () => 7L);
+        using var exporter = new PrometheusExporter(_prefix, includeProcessMetrics: true);
+
+        MetricsSnapshot snapshot = exporter.Collect();
+
+        snapshot.Total("working").Should().Be(7);
+        snapshot.Find("broken")!.Series.Should().BeEmpty();
+        snapshot.Total("tp_metrics_callback_errors").Should().Be(1);
+    }
+
+    [Fact]
     public void Scrape_SameInstrumentInTwoMeters_IsOneFamily()
     {
         NewMeter().CreateCounter<long>("tp_batches").Add(2);

@@ -64,6 +64,33 @@ public sealed class WebUsersTests
     }
 
     [Fact]
+    public void WriteFile_ThenLoad_AuthenticatesEveryUserAndKeepsTheFilePrivate()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"tp-users-{Guid.NewGuid():N}.json");
+        try
+        {
+            string token = WebUsers.GenerateToken();
+            WebUsers.WriteFile(path, [("vera", WebRole.Viewer, "v-" + token), ("adam", WebRole.Admin, token)], WebUsers.MinIterations);
+
+            WebUsers users = WebUsers.Load(path);
+
+            users.TryAuthenticate("adam", token, out WebUser? adam).Should().BeTrue();
+            adam!.Role.Should().Be(WebRole.Admin);
+            users.TryAuthenticateToken("v-" + token, out WebUser? vera).Should().BeTrue();
+            vera!.Name.Should().Be("vera");
+            File.ReadAllText(path).Should().NotContain(token);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Parse_DuplicateName_IsRefusedWhenBuilt()
     {
         string hash = WebUsers.HashToken("t", WebUsers.MinIterations);

@@ -26,6 +26,7 @@ public sealed class PrometheusExporter : IDisposable
     private readonly ConcurrentDictionary<string, Family> _families = new(StringComparer.Ordinal);
     private readonly Lock _collectLock = new();
     private bool _disposed;
+    private long _callbackErrors;
 
     /// <summary>Starts listening at once; instruments created before and after are both picked up.</summary>
     public PrometheusExporter(string meterPrefix = DefaultMeterPrefix, bool includeProcessMetrics = true, TimeProvider? clock = null)
@@ -66,11 +67,29 @@ public sealed class PrometheusExporter : IDisposable
                 }
             }
 
-            // Observable callbacks run on this thread and report through the measurement callbacks above.
-            _listener.RecordObservableInstruments();
+            // Observable callbacks run on this thread and report through the measurement callbacks above. One callback
+            // that throws must not take /metrics down: the listener still observes the others, then throws them all.
+            try
+            {
+                _listener.RecordObservableInstruments();
+            }
+            catch (AggregateException)
+            {
+                _callbackErrors++;
+            }
+
             foreach (Family family in _families.Values)
             {
                 families.Add(family.Snapshot());
+            }
+
+            if (_includeProcessMetrics)
+            {
+                families.Add(new MetricFamily(
+                    "tp_metrics_callback_errors",
+                    MetricKind.Counter,
+                    "Collections where an observable instrument's callback threw (its values are missing).",
+                    [new MetricSeries([], _callbackErrors)]));
             }
         }
 

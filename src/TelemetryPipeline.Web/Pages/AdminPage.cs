@@ -16,7 +16,7 @@ namespace TelemetryPipeline.Web.Pages;
 internal static class AdminPage
 {
     private const int MaxRowsShown = 200;
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -72,8 +72,25 @@ internal static class AdminPage
         }
 
         object report = await deps.SettlementTrigger(now, context.RequestAborted).ConfigureAwait(false);
+        string json = JsonSerializer.Serialize(report, report.GetType(), s_json);
         var html = new HtmlBuilder();
-        html.Append($"<div class=\"notice ok\" role=\"status\"><p>Settlement ran{(now is null ? string.Empty : " as of " + Layout.Time(now.Value))}.</p><pre id=\"settle-report\">{JsonSerializer.Serialize(report, report.GetType(), s_json)}</pre></div>");
+        html.Append($"<div class=\"notice ok\" role=\"status\"><p>Settlement ran{(now is null ? string.Empty : " as of " + Layout.Time(now.Value))}.</p><dl class=\"facts\" id=\"settle-summary\">");
+        using (JsonDocument document = JsonDocument.Parse(json))
+        {
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                // The report's scalar fields make the summary; lists and maps stay in the full JSON below.
+                foreach (JsonProperty property in document.RootElement.EnumerateObject())
+                {
+                    if (property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
+                    {
+                        html.Append($"<dt>{property.Name}</dt><dd>{property.Value.ToString()}</dd>");
+                    }
+                }
+            }
+        }
+
+        html.Append($"</dl><details><summary>Full report (JSON)</summary><pre class=\"report\" id=\"settle-report\">{json}</pre></details></div>");
         return Layout.Page(context, "Admin", "Admin", Body(context, deps, options, users, html.ToContent()));
     }
 

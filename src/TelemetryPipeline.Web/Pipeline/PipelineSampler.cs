@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TelemetryPipeline.Web.Metrics;
 
 namespace TelemetryPipeline.Web.Pipeline;
@@ -7,7 +8,8 @@ namespace TelemetryPipeline.Web.Pipeline;
 /// Samples the consumed-events counter every few seconds into a bounded ring (the last 360 samples; the oldest is
 /// dropped) so the pipeline page can draw throughput as a rate without Prometheus.
 /// </summary>
-public sealed class PipelineSampler(PrometheusExporter exporter, WebOptions options, TimeProvider clock) : BackgroundService
+public sealed partial class PipelineSampler(PrometheusExporter exporter, WebOptions options, TimeProvider clock, ILogger<PipelineSampler>? logger = null)
+    : BackgroundService
 {
     public const int Capacity = 360;
 
@@ -72,8 +74,23 @@ public sealed class PipelineSampler(PrometheusExporter exporter, WebOptions opti
         using var timer = new PeriodicTimer(Interval, clock);
         do
         {
-            Sample(exporter.Collect());
+            try
+            {
+                Sample(exporter.Collect());
+            }
+#pragma warning disable CA1031 // A failing instrument callback must not stop the web host (a BackgroundService failure would).
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                if (logger is not null)
+                {
+                    LogSampleFailed(logger, ex);
+                }
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sampling the pipeline metrics failed; the throughput chart skips this sample")]
+    private static partial void LogSampleFailed(ILogger logger, Exception exception);
 }

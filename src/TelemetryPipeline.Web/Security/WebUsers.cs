@@ -174,6 +174,39 @@ public sealed class WebUsers
             CultureInfo.InvariantCulture, $"{Scheme}${iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
     }
 
+    /// <summary>
+    /// Writes a users file (hashes only) readable by its owner alone, e.g. for <c>demo</c> with freshly generated tokens.
+    /// Existing files are replaced.
+    /// </summary>
+    public static void WriteFile(string path, IEnumerable<(string Name, WebRole Role, string Token)> users, int iterations = DefaultIterations)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(users);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("users");
+            foreach ((string name, WebRole role, string token) in users)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", name);
+                writer.WriteString("role", RoleName(role));
+                writer.WriteString("hash", HashToken(token, iterations));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        File.WriteAllBytes(path, buffer.ToArray());
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
     /// <summary>A new random token (32 bytes, base64url) to hand to a person or a scraper.</summary>
     public static string GenerateToken() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -171,8 +171,8 @@ internal static class UtilizationPage
 
         html.Append($"</tbody></table>");
 
-        html.Append($"<h2>Machines</h2><p class=\"legend-line\"><span class=\"key t-work\"></span> working <span class=\"key t-idle\"></span> idle <span class=\"key t-off\"></span> off · darker = more of the 15 minutes</p>");
-        html.Append($"<table class=\"sortable machines\" id=\"machines\"><thead><tr><th>Machine</th><th>Identifiers</th><th>Projects</th><th>Cost codes</th><th class=\"num\">Operating h</th><th class=\"num\">Working h</th><th class=\"num\">Idle h</th><th class=\"num\">Idle %</th><th class=\"num\">Fuel burned L</th><th class=\"num\">Fuel filled L</th><th class=\"nosort timeline-col\">15-minute timeline</th></tr></thead><tbody>");
+        html.Append($"<h2>Machines</h2><p class=\"legend-line\"><span class=\"key t-work\"></span> working <span class=\"key t-idle\"></span> idle <span class=\"key t-off\"></span> off · darker = the engine ran more of the cell</p>");
+        html.Append($"<table class=\"sortable machines\" id=\"machines\"><thead><tr><th>Machine</th><th>Identifiers</th><th>Projects</th><th>Cost codes</th><th class=\"num\">Operating h</th><th class=\"num\">Working h</th><th class=\"num\">Idle h</th><th class=\"num\">Idle %</th><th class=\"num\">Fuel burned L</th><th class=\"num\">Fuel filled L</th><th class=\"nosort timeline-col\">{(report.TimelineCells > SvgCharts.MaxDrawnCells ? "Timeline (hourly)" : "Timeline (15 min)")}</th></tr></thead><tbody>");
         // The busiest machines first; the page stays light for big fleets (all of them are in GET /api/utilization).
         List<MachineUsage> shown = [.. report.Machines.OrderByDescending(static m => m.Totals.OperatingMs).ThenBy(static m => m.Machine, StringComparer.Ordinal).Take(MaxMachinesShown)];
         foreach (MachineUsage m in shown)

@@ -9,6 +9,7 @@ using TelemetryPipeline.Settlement;
 using TelemetryPipeline.State;
 using TelemetryPipeline.Verbs;
 using TelemetryPipeline.Web;
+using TelemetryPipeline.Web.Metrics;
 
 namespace TelemetryPipeline.Composition;
 
@@ -49,6 +50,8 @@ internal sealed partial class PipelineRuntime(
     public async Task<IngestTotals> RunAsync(
         FinanceComponents? finance, WebOptions? web, TimeSpan? untilIdle, CancellationToken cancellationToken)
     {
+        // Before anything records: a MeterListener has no history.
+        using var exporter = new PrometheusExporter();
         await using RedisTelemetryStore store = await StateConnection.ConnectWithRetryAsync(redis, _logger, cancellationToken);
         using var metrics = new IngestMetrics();
         var deadLetters = new RecentDeadLetters();
@@ -77,7 +80,7 @@ internal sealed partial class PipelineRuntime(
                 var snapshot = new MasterDataCache(finance.MasterData, MasterDataSnapshot.Empty(finance.SettlementOptions));
                 await snapshot.RefreshAsync(cancellationToken);
                 side.Add(RunSideAsync("master data cache", () => snapshot.RefreshEveryAsync(run.MasterDataRefresh, sideStop.Token), null));
-                app = await WebHosting.StartAsync(web, kafka, finance, store, settlement, snapshot, deadLetters.Latest, loggers, cancellationToken);
+                app = await WebHosting.StartAsync(web, kafka, finance, store, settlement, snapshot, deadLetters.Latest, exporter, loggers, cancellationToken);
                 LogWeb(_logger, web.Urls);
             }
         }
@@ -150,6 +153,7 @@ internal static class WebHosting
         SettlementService settlement,
         MasterDataCache snapshot,
         Func<int, IReadOnlyList<DeadLetterView>> deadLetters,
+        PrometheusExporter metrics,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -162,6 +166,7 @@ internal static class WebHosting
             Telemetry = store,
             MasterData = snapshot.Current,
             DeadLetters = deadLetters,
+            Metrics = metrics,
             SettlementTrigger = async (now, ct) => await settlement.RunOnceAsync(now, ct),
             ReadinessChecks =
             [

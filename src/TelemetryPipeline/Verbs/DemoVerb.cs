@@ -15,6 +15,7 @@ using TelemetryPipeline.State;
 using TelemetryPipeline.TestKit;
 using TelemetryPipeline.TestKit.Odoo;
 using TelemetryPipeline.Web;
+using TelemetryPipeline.Web.Metrics;
 using Microsoft.AspNetCore.Builder;
 
 namespace TelemetryPipeline.Verbs;
@@ -69,6 +70,8 @@ internal static partial class DemoVerb
             AnsiConsole.Profile.Width = 160;
         }
 
+        // Before anything records, so /metrics of `demo --serve` shows the whole run (a MeterListener has no history).
+        using var exporter = new PrometheusExporter();
         Step("1. Throwaway servers on 127.0.0.1");
         KafkaNative.EnsureLoaded();
         using MockCluster cluster = MockCluster.Start();
@@ -183,7 +186,7 @@ internal static partial class DemoVerb
         int exitCode = posted.Failed.Count == 0 && reconciled.IsClean ? 0 : 1;
         if (serve)
         {
-            await ServeAsync(context, kafka, finance, store, settlement, deadLetters, cancellationToken);
+            await ServeAsync(context, kafka, finance, store, settlement, deadLetters, exporter, cancellationToken);
         }
 
         return exitCode;
@@ -196,28 +199,25 @@ internal static partial class DemoVerb
         RedisTelemetryStore store,
         SettlementService settlement,
         RecentDeadLetters deadLetters,
+        PrometheusExporter exporter,
         CancellationToken cancellationToken)
     {
         Step("10. Web UI (Ctrl+C to stop)");
         string directory = Directory.CreateTempSubdirectory("tp-demo-web-").FullName;
         string usersFile = Path.Combine(directory, "users.json");
-        var users = new System.Text.Json.Nodes.JsonArray();
-        var tokens = new List<(string Name, string Token)>();
-        foreach (string role in new[] { "viewer", "approver", "admin" })
+        var tokens = new List<(string Name, WebRole Role, string Token)>();
+        foreach (WebRole role in new[] { WebRole.Viewer, WebRole.Approver, WebRole.Admin })
         {
-            string token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-            string name = "demo-" + role;
-            users.Add(new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["role"] = role, ["hash"] = WebUsers.HashToken(token) });
-            tokens.Add((name, token));
+            tokens.Add(("demo-" + role.ToString().ToLowerInvariant(), role, WebUsers.GenerateToken()));
         }
 
-        await File.WriteAllTextAsync(usersFile, new System.Text.Json.Nodes.JsonObject { ["users"] = users }.ToJsonString(), cancellationToken);
+        WebUsers.WriteFile(usersFile, tokens);
         WebOptions web = context.Bind<WebOptions>(WebOptions.Section) with { UsersFile = usersFile };
         var snapshot = new MasterDataCache(finance.MasterData, await finance.MasterData.LoadAsync(cancellationToken));
         await using WebApplication app = await WebHosting.StartAsync(
-            web, kafka, finance, store, settlement, snapshot, deadLetters.Latest, context.Loggers, cancellationToken);
+            web, kafka, finance, store, settlement, snapshot, deadLetters.Latest, exporter, context.Loggers, cancellationToken);
         Console.WriteLine($"web UI on {web.Urls}; throwaway demo users (gone when the demo stops):");
-        foreach ((string name, string token) in tokens)
+        foreach ((string name, _, string token) in tokens)
         {
             Console.WriteLine($"  {name}: {token}");
         }

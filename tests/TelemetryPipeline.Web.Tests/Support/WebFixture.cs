@@ -68,6 +68,8 @@ public sealed class WebFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _directory = Directory.CreateTempSubdirectory("tp-web-tests-").FullName;
+        // A fresh clone has no screenshots folder yet: create it before clearing the previous run's index.
+        Directory.CreateDirectory(ScreenshotDirectory);
         File.Delete(Path.Combine(ScreenshotDirectory, "index.txt"));
         _postgres = await PostgresServer.StartAsync();
         string database = await _postgres.CreateDatabaseAsync("web");

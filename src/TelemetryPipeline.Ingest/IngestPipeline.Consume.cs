@@ -125,7 +125,8 @@ public sealed partial class IngestPipeline
         List<TopicPartition> assignment = _consumer.Assignment;
         if (assignment.Count == 0)
         {
-            return Stopwatch.GetElapsedTime(started) > idle + s_noAssignmentGrace;
+            // Empty during every rebalance: only "never assigned at all" (e.g. no topic exists) counts as idle.
+            return !_everAssigned && Stopwatch.GetElapsedTime(started) > idle + s_noAssignmentGrace;
         }
 
         foreach (TopicPartition partition in assignment)

@@ -33,6 +33,7 @@ public sealed partial class IngestPipeline : IAsyncDisposable
     private readonly IProducer<byte[], byte[]> _dlqProducer;
     private readonly ConcurrentDictionary<TopicPartition, bool> _atEof = new();
     private int _batchesInFlight;
+    private volatile bool _everAssigned;
     private long _lastRecordTimestamp = Stopwatch.GetTimestamp();
 
     public IngestPipeline(
@@ -129,6 +130,7 @@ public sealed partial class IngestPipeline : IAsyncDisposable
 
     private void OnAssigned(List<TopicPartition> partitions)
     {
+        _everAssigned |= partitions.Count > 0;
         foreach (TopicPartition partition in partitions)
         {
             _atEof[partition] = false;

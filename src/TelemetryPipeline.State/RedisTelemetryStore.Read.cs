@@ -6,9 +6,12 @@ namespace TelemetryPipeline.State;
 
 public sealed partial class RedisTelemetryStore
 {
+    // Bucket hashes read per pipeline round trip by ReadDayAsync.
+    private const int ReadChunk = 500;
+
     /// <summary>
-    /// Every bucket cell of the UTC day: the day index of each shard, then every listed bucket hash, each step one
-    /// pipelined round trip. Sorted by identifier, bucket, measure and codes.
+    /// Every bucket cell of the UTC day: the day index of each shard, then the listed bucket hashes in pipelined
+    /// round trips of <see cref="ReadChunk"/>. Sorted by identifier, bucket, measure and codes.
     /// </summary>
     public async Task<IReadOnlyList<BucketEntry>> ReadDayAsync(long utcDay, CancellationToken cancellationToken)
     {
@@ -32,7 +35,15 @@ public sealed partial class RedisTelemetryStore
             }
         }
 
-        RedisValue[] hashes = await ExecuteAndDisposeAsync(hashRequests, cancellationToken).ConfigureAwait(false);
+        // Read in chunks: one pipeline per chunk stays well inside Redis:CommandTimeout however large the fleet is.
+        var hashes = new RedisValue[hashRequests.Count];
+        for (int start = 0; start < hashRequests.Count; start += ReadChunk)
+        {
+            int count = Math.Min(ReadChunk, hashRequests.Count - start);
+            RedisValue[] chunk = await ExecuteAndDisposeAsync(hashRequests.GetRange(start, count), cancellationToken).ConfigureAwait(false);
+            Array.Copy(chunk, 0, hashes, start, count);
+        }
+
         long dayStart = utcDay * BucketMath.DayMs;
         var entries = new List<BucketEntry>();
         for (int h = 0; h < hashes.Length; h++)

@@ -104,7 +104,7 @@ internal static partial class StateConnection
             catch (State.Resp.RedisException ex)
             {
                 throw new ConfigurationException(
-                    $"Redis at {options.Endpoint} (Redis:Endpoint) is not reachable: {ex.Message}. Start Redis or fix TP__Redis__Endpoint.", ex);
+                    $"Redis at {options.Endpoint} (Redis:Endpoint) is not reachable: {ex.Message.TrimEnd('.')}. Start Redis or fix TP__Redis__Endpoint.", ex);
             }
         }
     }

@@ -24,6 +24,10 @@ public sealed class RedisFaultTests(FaultsFixture fixture, ITestOutputHelper out
             ["TP__Ingest__BatchSize"] = "500",
             ["TP__Ingest__RetryDelayMs"] = "100",
             ["TP__Ingest__MaxRetryDelayMs"] = "1000",
+
+            // Shorter than the 4 s outage, so the outage surfaces as failed applies and retries, not one long wait.
+            ["TP__Redis__CommandTimeout"] = "00:00:01",
+            ["TP__Redis__ConnectTimeout"] = "00:00:01",
         }));
         (await host.WaitForLineAsync(l => l.Contains("Partitions assigned", StringComparison.Ordinal), TimeSpan.FromSeconds(60)))
             .Should().NotBeNull(host.Tail());

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(librdkafka1 librdkafka-dev redis-server postgresql kcat python3-avro python3-confluent-kafka prometheus)
+APT_PACKAGES=(librdkafka1 librdkafka-dev redis-server postgresql kcat python3-avro python3-confluent-kafka prometheus chromium)
 CONFIGURATION=${CONFIGURATION:-Release}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

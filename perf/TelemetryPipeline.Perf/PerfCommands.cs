@@ -36,6 +36,7 @@ internal static class PerfCommands
         var noPaced = new Option<bool>("--no-paced") { Description = "Skip the paced latency mode." };
         var pacedRate = new Option<double?>("--paced-rate") { Description = "Paced rate, events/s (default: half of tp's drain rate in this run)." };
         var pacedSeconds = new Option<double>("--paced-seconds") { Description = "Paced mode duration in seconds.", DefaultValueFactory = _ => d.PacedSeconds };
+        var startDelay = new Option<double>("--paced-start-delay") { Description = "Seconds from the paced consumer's assignment to the first paced record.", DefaultValueFactory = _ => d.PacedStartDelaySeconds };
         var sample = new Option<int>("--latency-sample") { Description = "One latency sample per this many records (power of two).", DefaultValueFactory = _ => d.LatencySampleEvery };
         var broker = new Option<BrokerMode>("--broker") { Description = "Process (child process, default) or InProcess.", DefaultValueFactory = _ => d.Broker };
         var output = new Option<string?>("--out") { Description = "Results directory (default: perf/results of this repository)." };
@@ -56,7 +57,7 @@ internal static class PerfCommands
             + "loop (ceiling), a naive per-event SET NX/HINCRBY pipeline and TelemetryPipeline run (each its own group and Redis), "
             + "then TelemetryPipeline against a paced producer at half its rate. Prints a table and writes JSON + SVG.")
         {
-            events, partitions, contenders, naiveEvents, noPaced, pacedRate, pacedSeconds, sample, broker, output, seed, label, timeout,
+            events, partitions, contenders, naiveEvents, noPaced, pacedRate, pacedSeconds, startDelay, sample, broker, output, seed, label, timeout,
             batchSize, linger, parallelism, inFlight, fetchMax, partitionFetch, fetchWait, queued,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -70,6 +71,7 @@ internal static class PerfCommands
                 Paced = !parse.GetValue(noPaced),
                 PacedRate = parse.GetValue(pacedRate),
                 PacedSeconds = parse.GetValue(pacedSeconds),
+                PacedStartDelaySeconds = parse.GetValue(startDelay),
                 LatencySampleEvery = parse.GetValue(sample),
                 Broker = parse.GetValue(broker),
                 OutputDirectory = parse.GetValue(output) ?? DefaultResultsDirectory(),

@@ -23,6 +23,7 @@ public sealed class LoadSmokeTests : IDisposable
             Broker = BrokerMode.InProcess,
             PacedSeconds = 2,
             PacedRate = 1_000,
+            PacedStartDelaySeconds = 0.5,
             LatencySampleEvery = 1,
             OutputDirectory = _directory,
             Label = "smoke",

@@ -24,11 +24,16 @@ internal sealed class RunClock
 {
     private long _assigned;
 
+    private readonly RuntimeSampler _sampler = new();
+
     public RunClock()
     {
         Start = ResourceSnapshot.Take();
         StartThreads = ThreadCpu.Snapshot();
     }
+
+    /// <summary>Thread pool and GC per second, until <see cref="MarkDone"/>.</summary>
+    public List<RuntimeWindow> Runtime { get; private set; } = [];
 
     public ResourceSnapshot Start { get; }
 
@@ -40,13 +45,15 @@ internal sealed class RunClock
 
     public long AssignedTimestamp => Interlocked.Read(ref _assigned);
 
-    /// <summary>Records the first assignment only (later rebalances do not move the start).</summary>
+    /// <summary>Starts the throughput window; only the first call counts (later rebalances do not move the start).</summary>
     public void MarkAssigned() => Interlocked.CompareExchange(ref _assigned, Stopwatch.GetTimestamp(), 0);
 
     public void MarkDone()
     {
         Done = ResourceSnapshot.Take();
         ThreadCpuSeconds = ThreadCpu.Delta(StartThreads, ThreadCpu.Snapshot());
+        _sampler.Dispose();
+        Runtime = _sampler.Windows;
     }
 
     /// <summary>Seconds from the assignment to the last durable record (the throughput window).</summary>
@@ -80,6 +87,9 @@ internal sealed class ContenderOutcome
 
     /// <summary>Contender-specific counts (applied, duplicates, rejected, batches, ...).</summary>
     public SortedDictionary<string, double> Counters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>TelemetryPipeline only: applies per second.</summary>
+    public List<ApplyWindow> Applies { get; set; } = [];
 
     /// <summary>Raw (dedupe id, durable UTC ms) samples to join with produce timestamps (TelemetryPipeline only).</summary>
     public DurableSamples? Durable { get; set; }

@@ -82,7 +82,7 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
     }
 
     private async Task<ContenderResult> MeasureAsync(
-        string contender, BrokerHost broker, TopicNames topics, long events, ProduceTimeIndex? index, Func<Task<PacedInfo>>? pacedRun, CancellationToken cancellationToken)
+        string contender, BrokerHost broker, TopicNames topics, long events, ProduceTimeIndex? index, Func<RunClock, Task<PacedInfo>>? pacedRun, CancellationToken cancellationToken)
     {
         double[] loadBefore = MachineInfo.LoadAverage();
         RedisServer? redis = contender == "bare" ? null : await RedisServer.StartAsync().ConfigureAwait(false);
@@ -133,7 +133,7 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
                     default:
                         outcome = await TelemetryPipelineContender.RunAsync(
                             contender, context, _codec,
-                            pacedRun is null ? null : () => pacing = pacedRun(),
+                            pacedRun is null ? null : clock => pacing = pacedRun(clock),
                             cancellationToken).ConfigureAwait(false);
                         break;
                 }
@@ -211,6 +211,8 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
                     BrokerCpuSeconds = brokerCpu,
                     ThreadCpuSeconds = clock.ThreadCpuSeconds,
                     Counters = outcome.Counters,
+                    Runtime = clock.Runtime,
+                    Applies = outcome.Applies,
                     Paced = pacedInfo,
                     LoadAverageBefore = loadBefore,
                     LoadAverageAfter = MachineInfo.LoadAverage(),
@@ -235,7 +237,7 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
     {
         long events = (long)Math.Min(rate * options.PacedSeconds, options.Events);
         Say(string.Create(CultureInfo.InvariantCulture, $"--- paced: tp consuming while {events:N0} records are produced at {rate:N0}/s ({basis})"));
-        Func<Task<PacedInfo>> start;
+        Func<RunClock, Task<PacedInfo>> start;
         IAsyncDisposable? child = null;
         if (options.Broker == BrokerMode.Process)
         {
@@ -245,8 +247,10 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
             child = pacer;
             string ready = await pacer.ReadLineStartingAsync(PaceCommand.ReadyPrefix, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
             events = long.Parse(ready[PaceCommand.ReadyPrefix.Length..].Trim(), CultureInfo.InvariantCulture);
-            start = async () =>
+            start = async clock =>
             {
+                await Task.Delay(TimeSpan.FromSeconds(options.PacedStartDelaySeconds), cancellationToken).ConfigureAwait(false);
+                clock.MarkAssigned();
                 await pacer.WriteLineAsync("go").ConfigureAwait(false);
                 string done = await pacer.ReadLineStartingAsync(PaceCommand.DonePrefix, options.ContenderTimeout, cancellationToken).ConfigureAwait(false);
                 PacedResult produced = PaceCommand.Parse(done);
@@ -256,10 +260,14 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
         else
         {
             PacedProducer pacer = PacedProducer.Load(broker.BootstrapServers, drain, events);
+            pacer.Prepare(broker.BootstrapServers, paced);
+            child = new AsyncDisposer(pacer);
             events = pacer.Count;
-            start = () => Task.Run(
-                () =>
+            start = clock => Task.Run(
+                async () =>
                 {
+                    await Task.Delay(TimeSpan.FromSeconds(options.PacedStartDelaySeconds), cancellationToken).ConfigureAwait(false);
+                    clock.MarkAssigned();
                     PacedResult produced = pacer.Run(broker.BootstrapServers, paced, rate, cancellationToken);
                     return new PacedInfo(Math.Round(rate), Math.Round(produced.Rate), produced.Produced, produced.MaxBehindMs, basis);
                 },
@@ -276,6 +284,15 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
             {
                 await child.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    private sealed class AsyncDisposer(IDisposable inner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            inner.Dispose();
+            return ValueTask.CompletedTask;
         }
     }
 

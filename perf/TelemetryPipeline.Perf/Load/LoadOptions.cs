@@ -42,6 +42,13 @@ internal sealed record LoadOptions
     /// <summary>How long the paced producer runs, in seconds (events = rate × seconds, at most <see cref="Events"/>).</summary>
     public double PacedSeconds { get; init; } = 30;
 
+    /// <summary>
+    /// Seconds between the paced consumer's assignment and the first paced record. After a group join the consumer
+    /// still fetches committed offsets and lists the earliest offsets of every partition (1–2 s on the loaded mock
+    /// cluster); records produced meanwhile would measure that start-up, not the steady state.
+    /// </summary>
+    public double PacedStartDelaySeconds { get; init; } = 3;
+
     /// <summary>One latency sample per this many records (dedupe ids whose low bits are zero, for TelemetryPipeline).</summary>
     public int LatencySampleEvery { get; init; } = 16;
 
@@ -110,6 +117,11 @@ internal sealed record LoadOptions
         if (!(PacedSeconds >= 1 && PacedSeconds <= 3600))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--paced-seconds must be between 1 and 3600 (got {PacedSeconds})."));
+        }
+
+        if (!(PacedStartDelaySeconds >= 0 && PacedStartDelaySeconds <= 60))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--paced-start-delay must be between 0 and 60 seconds (got {PacedStartDelaySeconds})."));
         }
 
         if (LatencySampleEvery is < 1 or > 65536 || (LatencySampleEvery & (LatencySampleEvery - 1)) != 0)

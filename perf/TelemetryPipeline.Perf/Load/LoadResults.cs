@@ -71,6 +71,12 @@ internal sealed record ContenderResult
 
     public SortedDictionary<string, double> Counters { get; init; } = [];
 
+    /// <summary>Thread pool and GC per second of the run (line up with <see cref="LatencySummary.PerSecond"/> by Unix second).</summary>
+    public List<RuntimeWindow> Runtime { get; init; } = [];
+
+    /// <summary>TelemetryPipeline only: store applies per second (batches, events, slowest apply).</summary>
+    public List<ApplyWindow> Applies { get; init; } = [];
+
     /// <summary>Paced mode only: the target and achieved production rate, and the producer's worst lag behind schedule.</summary>
     public PacedInfo? Paced { get; init; }
 

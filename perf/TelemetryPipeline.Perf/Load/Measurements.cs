@@ -131,32 +131,48 @@ internal sealed class LatencySamples
         }
     }
 
-    public LatencySummary Summarize()
+    /// <param name="warmupSeconds">Samples durable within this many seconds of the first are left out of the steady-state p99.</param>
+    public LatencySummary Summarize(double warmupSeconds = 2)
     {
         int n = Count;
         if (n == 0)
         {
-            return new LatencySummary(0, double.NaN, double.NaN, double.NaN, double.NaN, []);
+            return new LatencySummary(0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, []);
         }
 
         double[] sorted = _samples[..n];
         Array.Sort(sorted);
-        return new LatencySummary(n, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], Percentile(sorted, 0.999), Timeline(n));
-    }
-
-    /// <summary>Percentiles per second of durable time: shows whether a p99 comes from a start-up burst, GC pauses or a steady state.</summary>
-    private List<LatencyWindow> Timeline(int n)
-    {
         long first = long.MaxValue;
         for (int i = 0; i < n; i++)
         {
             first = Math.Min(first, _at[i]);
         }
 
+        var steady = new List<double>(n);
+        for (int i = 0; i < n; i++)
+        {
+            if (_at[i] - first >= warmupSeconds * 1000)
+            {
+                steady.Add(_samples[i]);
+            }
+        }
+
+        double[] steadySorted = [.. steady];
+        Array.Sort(steadySorted);
+        double steadyP99 = steadySorted.Length == 0 ? double.NaN : Percentile(steadySorted, 0.99);
+        return new LatencySummary(n, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], Percentile(sorted, 0.999), steadyP99, Timeline(n));
+    }
+
+    /// <summary>
+    /// Percentiles per second of durable time (Unix seconds, to line up with <see cref="RuntimeSampler"/>): shows whether a
+    /// p99 comes from a start-up burst, GC pauses or the steady state.
+    /// </summary>
+    private List<LatencyWindow> Timeline(int n)
+    {
         var windows = new SortedDictionary<long, List<double>>();
         for (int i = 0; i < n; i++)
         {
-            long second = (_at[i] - first) / 1000;
+            long second = _at[i] / 1000;
             if (!windows.TryGetValue(second, out List<double>? list))
             {
                 windows[second] = list = [];
@@ -179,10 +195,13 @@ internal sealed class LatencySamples
     private static double Percentile(double[] sorted, double p) => Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 1);
 }
 
-/// <summary>Produce-to-durable latency percentiles in milliseconds, overall and per second of the run.</summary>
-internal sealed record LatencySummary(int Samples, double P50Ms, double P99Ms, double MaxMs, double P999Ms, List<LatencyWindow> PerSecond);
+/// <summary>
+/// Produce-to-durable latency percentiles in milliseconds, overall and per second of the run. <see cref="SteadyP99Ms"/>
+/// leaves out the first 2 s (the consumer's idle-to-busy transition when a paced producer starts).
+/// </summary>
+internal sealed record LatencySummary(int Samples, double P50Ms, double P99Ms, double MaxMs, double P999Ms, double SteadyP99Ms, List<LatencyWindow> PerSecond);
 
-/// <summary>Latency of the records that became durable in one second of the run.</summary>
+/// <summary>Latency of the records that became durable in one second (Unix time) of the run.</summary>
 internal sealed record LatencyWindow(long Second, int Samples, double P50Ms, double P99Ms, double MaxMs);
 
 /// <summary>Load average and machine facts, recorded with every result.</summary>
@@ -204,4 +223,76 @@ internal static class MachineInfo
     public static string Describe() => string.Create(
         CultureInfo.InvariantCulture,
         $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
+}
+
+/// <summary>What the runtime did in one second (Unix time) of a run: thread pool size and backlog, GC pauses.</summary>
+internal sealed record RuntimeWindow(long Second, int MaxThreadPoolThreads, long MaxQueuedWorkItems, double GcPauseMs, int Gen0, int Gen2);
+
+/// <summary>
+/// Samples the thread pool and GC every 100 ms on a dedicated thread, so a latency spike can be matched with thread
+/// pool starvation (few threads, a growing queue) or a GC pause in the same second.
+/// </summary>
+internal sealed class RuntimeSampler : IDisposable
+{
+    private readonly List<RuntimeWindow> _windows = [];
+    private readonly Thread _thread;
+    private volatile bool _stop;
+
+    public RuntimeSampler()
+    {
+        _thread = new Thread(Loop) { IsBackground = true, Name = "perf-sampler" };
+        _thread.Start();
+    }
+
+    public List<RuntimeWindow> Windows
+    {
+        get
+        {
+            lock (_windows)
+            {
+                return [.. _windows];
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _thread.Join();
+    }
+
+    private void Loop()
+    {
+        long second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        int threads = 0;
+        long queued = 0;
+        TimeSpan pauseStart = GC.GetTotalPauseDuration();
+        int gen0 = GC.CollectionCount(0);
+        int gen2 = GC.CollectionCount(2);
+        while (!_stop)
+        {
+            Thread.Sleep(100);
+            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            if (now != second)
+            {
+                TimeSpan pause = GC.GetTotalPauseDuration();
+                lock (_windows)
+                {
+                    _windows.Add(new RuntimeWindow(
+                        second, threads, queued, Math.Round((pause - pauseStart).TotalMilliseconds, 1),
+                        GC.CollectionCount(0) - gen0, GC.CollectionCount(2) - gen2));
+                }
+
+                second = now;
+                threads = 0;
+                queued = 0;
+                pauseStart = pause;
+                gen0 = GC.CollectionCount(0);
+                gen2 = GC.CollectionCount(2);
+            }
+
+            threads = Math.Max(threads, ThreadPool.ThreadCount);
+            queued = Math.Max(queued, ThreadPool.PendingWorkItemCount);
+        }
+    }
 }

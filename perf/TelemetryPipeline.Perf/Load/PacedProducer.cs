@@ -17,9 +17,11 @@ internal sealed record PacedResult(long Produced, double Seconds, double MaxBehi
 /// before the clock starts; the schedule is absolute (record i is due at start + i / rate), so a stall is caught up
 /// rather than hidden.
 /// </summary>
-internal sealed class PacedProducer
+internal sealed class PacedProducer : IDisposable
 {
     private readonly List<(int Topic, byte[]? Key, byte[] Value)> _records;
+    private IProducer<byte[]?, byte[]>? _producer;
+    private long _failed;
 
     private PacedProducer(List<(int Topic, byte[]? Key, byte[] Value)> records) => _records = records;
 
@@ -73,19 +75,37 @@ internal sealed class PacedProducer
         return new PacedProducer(records);
     }
 
+    /// <summary>
+    /// Creates the producer and has it fetch the target topics' metadata, before the clock starts: otherwise the first
+    /// records wait in the producer for its connection and metadata, which is start-up of the harness, not latency of the
+    /// pipeline.
+    /// </summary>
+    public void Prepare(string bootstrapServers, TopicNames target)
+    {
+        var options = new KafkaOptions { BootstrapServers = bootstrapServers, ClientId = "perf-pacer", LingerMs = 5 };
+        _producer = new ProducerBuilder<byte[]?, byte[]>(options.ToProducerConfig()).SetLogHandler(static (_, _) => { }).Build();
+        using IAdminClient admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+        foreach (string topic in target.Telemetry)
+        {
+            admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+        }
+    }
+
     /// <summary>Produces every loaded record into <paramref name="target"/>'s telemetry topics at <paramref name="rate"/> events/s.</summary>
     public PacedResult Run(string bootstrapServers, TopicNames target, double rate, CancellationToken cancellationToken)
     {
         string[] topics = [.. target.Telemetry];
-        var options = new KafkaOptions { BootstrapServers = bootstrapServers, ClientId = "perf-pacer", LingerMs = 5 };
-        long failed = 0;
-        using IProducer<byte[]?, byte[]> producer = new ProducerBuilder<byte[]?, byte[]>(options.ToProducerConfig())
-            .SetLogHandler(static (_, _) => { }).Build();
+        if (_producer is null)
+        {
+            Prepare(bootstrapServers, target);
+        }
+
+        IProducer<byte[]?, byte[]> producer = _producer!;
         void OnDelivered(DeliveryReport<byte[]?, byte[]> report)
         {
             if (report.Error.IsError)
             {
-                Interlocked.Increment(ref failed);
+                Interlocked.Increment(ref _failed);
             }
         }
 
@@ -128,8 +148,10 @@ internal sealed class PacedProducer
 
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         producer.Flush(TimeSpan.FromMinutes(2));
-        return new PacedResult(_records.Count, seconds, Math.Round(maxBehindMs, 1), Interlocked.Read(ref failed));
+        return new PacedResult(_records.Count, seconds, Math.Round(maxBehindMs, 1), Interlocked.Read(ref _failed));
     }
+
+    public void Dispose() => _producer?.Dispose();
 }
 
 /// <summary>
@@ -143,7 +165,8 @@ internal static class PaceCommand
 
     public static int Run(string bootstrap, string sourcePrefix, string targetPrefix, double rate, long events)
     {
-        PacedProducer pacer = PacedProducer.Load(bootstrap, PerfTopics.For(sourcePrefix), events);
+        using PacedProducer pacer = PacedProducer.Load(bootstrap, PerfTopics.For(sourcePrefix), events);
+        pacer.Prepare(bootstrap, PerfTopics.For(targetPrefix));
         Console.Out.WriteLine(ReadyPrefix + pacer.Count.ToString(CultureInfo.InvariantCulture));
         Console.Out.Flush();
         if (Console.In.ReadLine() is null)

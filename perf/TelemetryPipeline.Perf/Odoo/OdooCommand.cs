@@ -18,12 +18,13 @@ internal static class OdooCommand
         var protocol = new Option<string>("--protocol") { Description = "json2 or jsonrpc.", DefaultValueFactory = _ => d.Protocol };
         var delay = new Option<double>("--server-delay-ms") { Description = "Simulated server time per request (a real Odoo takes tens of ms).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Results directory (default: perf/results of this repository)." };
+        var label = new Option<string>("--label") { Description = "File name prefix of the results.", DefaultValueFactory = _ => d.Label };
         var command = new Command(
             "odoo",
             "Odoo posting benchmark: approved allocations posted through OdooPoster to the test kit's Odoo emulator, once per "
             + "batch size (default 100 and 1), each against a fresh emulator: records/s and HTTP requests per 1,000 records.")
         {
-            allocations, lines, batchSizes, protocol, delay, output,
+            allocations, lines, batchSizes, protocol, delay, output, label,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -36,6 +37,7 @@ internal static class OdooCommand
                 Protocol = parse.GetValue(protocol) ?? d.Protocol,
                 ServerDelay = TimeSpan.FromMilliseconds(parse.GetValue(delay)),
                 OutputDirectory = parse.GetValue(output) ?? PerfCommands.DefaultResultsDirectory(),
+                Label = parse.GetValue(label) ?? d.Label,
             };
             return PerfCommands.Guard(() => RunAsync(options, Console.Out, PerfCommands.CommandLine(), cancellationToken));
         });

@@ -16,12 +16,13 @@ internal static class SettleCommand
         var costCodes = new Option<int>("--cost-codes") { Description = "Cost codes per project.", DefaultValueFactory = _ => d.CostCodes };
         var ledger = new Option<string>("--ledger") { Description = "memory (settlement's own cost) or postgres (the real ledger in a throwaway cluster).", DefaultValueFactory = _ => d.Ledger };
         var output = new Option<string?>("--out") { Description = "Results directory (default: perf/results of this repository)." };
+        var label = new Option<string>("--label") { Description = "File name prefix of the results.", DefaultValueFactory = _ => d.Label };
         var command = new Command(
             "settle",
             "Settlement benchmark: a day of N machines × 96 buckets (operating, idle, fuel) written through the real Redis store, "
             + "settled by SettlementRunner and staged, then settled again (idempotent). Reports read / calculate / ledger time.")
         {
-            machines, projects, costCodes, ledger, output,
+            machines, projects, costCodes, ledger, output, label,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -32,6 +33,7 @@ internal static class SettleCommand
                 CostCodes = parse.GetValue(costCodes),
                 Ledger = parse.GetValue(ledger) ?? "memory",
                 OutputDirectory = parse.GetValue(output) ?? PerfCommands.DefaultResultsDirectory(),
+                Label = parse.GetValue(label) ?? d.Label,
             };
             return PerfCommands.Guard(() => RunAsync(options, Console.Out, PerfCommands.CommandLine(), cancellationToken));
         });

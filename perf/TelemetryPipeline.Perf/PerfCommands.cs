@@ -8,7 +8,7 @@ namespace TelemetryPipeline.Perf;
 /// <summary>The sub-commands and their options; each action only binds options and calls its stage.</summary>
 internal static class PerfCommands
 {
-    public static IEnumerable<Command> All() => [Load(), Settle.SettleCommand.Create(), Odoo.OdooCommand.Create(), Micro.MicroCommand.Create(), Broker(), Pace()];
+    public static IEnumerable<Command> All() => [Load(), Report(), Settle.SettleCommand.Create(), Odoo.OdooCommand.Create(), Micro.MicroCommand.Create(), Broker(), Pace()];
 
     /// <summary>perf/results under the repository root when run from inside the repository, else ./perf-results.</summary>
     public static string DefaultResultsDirectory()
@@ -121,6 +121,24 @@ internal static class PerfCommands
             await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 2;
         }
+    }
+
+    private static Command Report()
+    {
+        var json = new Argument<string>("json") { Description = "A load result (e.g. perf/results/load-latest.json)." };
+        var command = new Command("report", "Prints the tables of a load result again and rewrites its .svg and .md next to it.") { json };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(json)!;
+            LoadRunResult run = System.Text.Json.JsonSerializer.Deserialize<LoadRunResult>(File.ReadAllText(path), LoadReport.Json)
+                ?? throw new ArgumentException($"{path} holds no load result.");
+            Console.WriteLine(LoadReport.Table(run));
+            Console.WriteLine(LoadReport.TargetsTable(run.Targets));
+            File.WriteAllText(Path.ChangeExtension(path, ".svg"), LoadReport.Svg(run));
+            File.WriteAllText(Path.ChangeExtension(path, ".md"), LoadReport.Table(run) + Environment.NewLine + LoadReport.TargetsTable(run.Targets));
+            return 0;
+        });
+        return command;
     }
 
     private static Command Broker()

@@ -131,20 +131,22 @@ internal static class LoadReport
             CultureInfo.InvariantCulture,
             $"TelemetryPipeline load: {run.Dataset.Events:N0} events, {run.Options.Partitions} partitions/topic, load average {string.Join(' ', run.LoadAverageStart.Select(static l => l.ToString("0.0", CultureInfo.InvariantCulture)))}");
         sb.AppendLine($"<text x=\"20\" y=\"28\" font-size=\"16\" font-weight=\"bold\">{SecurityElement.Escape(title)}</text>");
-        Panel(sb, rows, 20, "events / s (from partitions assigned to last record durable)", static r => r.EventsPerSecond, "#3b7dd8", PanelWidth);
-        Panel(sb, rows, 40 + PanelWidth, "p99 latency, ms (produce → durable; drain runs include backlog wait)", static r => r.Latency.P99Ms, "#d8813b", PanelWidth);
+        Panel(sb, rows, 20, "events / s (from partitions assigned to last record durable)", static r => r.EventsPerSecond, "#3b7dd8", PanelWidth, log: false);
+        Panel(sb, rows, 40 + PanelWidth, "p99 latency, ms, log scale (drain rows: backlog wait)", static r => r.Latency.P99Ms, "#d8813b", PanelWidth, log: true);
         sb.AppendLine("</svg>");
         return sb.ToString();
     }
 
-    private static void Panel(StringBuilder sb, List<ContenderResult> rows, int x, string caption, Func<ContenderResult, double> value, string color, int width)
+    private static void Panel(StringBuilder sb, List<ContenderResult> rows, int x, string caption, Func<ContenderResult, double> value, string color, int width, bool log)
     {
+        // Latencies span 50 ms (paced) to minutes (backlog waits): a log scale keeps the paced bar visible.
+        Func<double, double> scale = log ? static v => Math.Log10(1 + Math.Max(v, 0)) : static v => v;
         const int LabelWidth = 110;
         double max = 0;
         foreach (ContenderResult r in rows)
         {
             double v = value(r);
-            max = double.IsFinite(v) ? Math.Max(max, v) : max;
+            max = double.IsFinite(v) ? Math.Max(max, scale(v)) : max;
         }
 
         max = max <= 0 ? 1 : max;
@@ -154,7 +156,7 @@ internal static class LoadReport
             ContenderResult r = rows[i];
             double v = value(r);
             int y = 80 + (i * 34);
-            double barWidth = double.IsFinite(v) ? (width - LabelWidth - 70) * v / max : 0;
+            double barWidth = double.IsFinite(v) ? (width - LabelWidth - 70) * scale(v) / max : 0;
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{y + 17}\">{SecurityElement.Escape(r.Name)}</text>"));
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"<rect x=\"{x + LabelWidth}\" y=\"{y + 4}\" width=\"{barWidth:0.0}\" height=\"20\" fill=\"{color}\"/>"));
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"<text x=\"{x + LabelWidth + barWidth + 6:0.0}\" y=\"{y + 19}\">{(double.IsFinite(v) ? v.ToString("N0", CultureInfo.InvariantCulture) : "n/a")}</text>"));

@@ -8,7 +8,9 @@ namespace TelemetryPipeline.State;
 /// The key layout. Every key of a shard starts with the hash tag <c>{prefix:shard}</c>, so one script call touches one
 /// Redis Cluster slot:
 /// <list type="bullet">
-/// <item><c>{p:s}:d:&lt;type&gt;:&lt;identifier&gt;:&lt;hour&gt;</c> dedupe HASH, field = 8 little-endian bytes of the dedupe id;</item>
+/// <item><c>{p:s}:layout</c> STRING: the dedupe set count ids are filed by, and an epoch (written once per shard);</item>
+/// <item><c>{p:s}:d:&lt;hour&gt;:&lt;set&gt;</c> dedupe SET of the 64-bit dedupe ids (signed decimal, so Redis keeps them as an
+/// intset: 8 bytes each) of events of that hour whose id modulo the dedupe set count is <c>set</c>;</item>
 /// <item><c>{p:s}:b:&lt;identifier&gt;:&lt;day&gt;</c> bucket HASH, field <c>slot|measure|project|cost</c>, value the integer amount;</item>
 /// <item><c>{p:s}:i:&lt;day&gt;</c> SET of identifiers with buckets that day;</item>
 /// <item><c>{p:s}:m:&lt;identifier&gt;</c> meter baselines HASH, field = measure number, value <c>timeMs:reading</c>;</item>
@@ -66,8 +68,16 @@ public sealed class RedisKeyspace
     /// <summary>The hash tag <c>{prefix:shard}</c> every key of the shard starts with.</summary>
     public string Tag(int shard) => _tags[shard];
 
-    public string Dedupe(int shard, RecordType type, string identifier, long eventTimeMs) =>
-        string.Create(CultureInfo.InvariantCulture, $"{_tags[shard]}:d:{(int)type}:{identifier}:{FloorDiv(eventTimeMs, 3_600_000)}");
+    /// <summary>The dedupe set of ids of events in UTC hour <paramref name="hour"/> (since the epoch) with id modulo the set count = <paramref name="set"/>.</summary>
+    public string Dedupe(int shard, long hour, int set) =>
+        string.Create(CultureInfo.InvariantCulture, $"{_tags[shard]}:d:{hour}:{set}");
+
+    /// <summary>The dedupe set an event's id is filed in, given the shard's dedupe set count.</summary>
+    public string Dedupe(int shard, in NormalizedEvent e, int setsPerHour) =>
+        Dedupe(shard, FloorDiv(e.EventTimeMs, 3_600_000), (int)(e.DedupeId % (ulong)setsPerHour));
+
+    /// <summary>The shard's layout record (dedupe set count and epoch).</summary>
+    public string Layout(int shard) => string.Concat(_tags[shard], ":layout");
 
     public string Bucket(int shard, string identifier, long utcDay) =>
         string.Create(CultureInfo.InvariantCulture, $"{_tags[shard]}:b:{identifier}:{utcDay}");

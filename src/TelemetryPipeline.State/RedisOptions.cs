@@ -56,7 +56,16 @@ public sealed record RedisOptions
     public TimeSpan DedupeRetention { get; init; } = TimeSpan.FromDays(30);
 
     /// <summary>
-    /// Time to live of bucket, day-index, meter-baseline and incident keys since their last write. 70 days: the
+    /// Dedupe sets per shard and UTC hour: an event id is filed in set <c>id mod this</c> of its event hour. Choose it
+    /// so that a set holds roughly 20 to 500 ids (expected ids per shard and hour / 200): then Redis keeps each set as
+    /// an intset (8 bytes per id, up to <c>set-max-intset-entries</c>, 512 by default) and the per-key overhead is
+    /// spread thin. Recorded in Redis when a shard is first written; a different value afterwards is refused.
+    /// </summary>
+    public int DedupeSetsPerHour { get; init; } = 64;
+
+    /// <summary>
+    /// Time to live of bucket, day-index, meter-baseline and incident keys after their last write (at least this less
+    /// a day: a key written by every batch gets its TTL about once a day, see KeyTouchTracker). 70 days: the
     /// 35-day settlement horizon twice over, so every bucket a settlement may recompute is still there.
     /// </summary>
     public TimeSpan BucketTtl { get; init; } = TimeSpan.FromDays(70);
@@ -89,6 +98,11 @@ public sealed record RedisOptions
         if (Shards is < 1 or > MaxShards)
         {
             throw Bad(nameof(Shards), string.Create(CultureInfo.InvariantCulture, $"must be between 1 and {MaxShards} (got {Shards})"));
+        }
+
+        if (DedupeSetsPerHour is < 1 or > 65536)
+        {
+            throw Bad(nameof(DedupeSetsPerHour), string.Create(CultureInfo.InvariantCulture, $"must be between 1 and 65536 (got {DedupeSetsPerHour})"));
         }
 
         Range(nameof(DedupeRetention), DedupeRetention, TimeSpan.FromHours(1), TimeSpan.FromDays(365));

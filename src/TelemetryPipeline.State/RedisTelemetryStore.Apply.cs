@@ -15,12 +15,15 @@ public sealed partial class RedisTelemetryStore
     /// <summary>Largest |amount| accepted: keeps amounts and meter deltas below 2^53, where Lua's doubles stop being exact.</summary>
     public const long MaxAbsAmount = 1L << 52;
 
-    // c8 dedupe id, B type, B kind, B measure, i8 time, i8 amount, i8 interval start, I4 identifier, I4 code pair.
-    private const int EventRecordLength = 8 + 3 + (3 * 8) + (2 * 4);
+    /// <summary>Read-decide-write rounds before a batch that keeps conflicting with another writer fails (retriably).</summary>
+    private const int MaxApplyAttempts = 8;
 
     /// <summary>
-    /// Applies a batch: per shard one atomic <c>EVALSHA</c> (one for the whole batch with the default single shard).
-    /// Returns one outcome per event, in input order, and the number of script calls made.
+    /// Applies a batch, per shard in two script calls: <c>read.lua</c> returns which of the batch's ids the dedupe sets
+    /// hold and the meter baselines it needs; the events are decided here in order (<see cref="ApplyPlan"/>); then
+    /// <c>apply.lua</c> checks atomically that none of that changed and writes everything, or writes nothing and the
+    /// round repeats (another writer got there first, e.g. two instances during a rebalance). A batch of duplicates
+    /// only needs the read. Returns one outcome per event, in input order, and the number of script calls made.
     /// </summary>
     /// <exception cref="ArgumentException">An event breaks the normalizer's contract (empty identifier, undefined enum, value out of range).</exception>
     /// <exception cref="RedisException">Redis failed; retriable failures may be retried with the same batch (replays change nothing).</exception>
@@ -42,8 +45,8 @@ public sealed partial class RedisTelemetryStore
         int shards = _keys.Shards;
         if (shards == 1)
         {
-            await ApplyShardAsync(0, events, null, count, outcomes, cancellationToken).ConfigureAwait(false);
-            return new ApplyBatchResult(outcomes, 1);
+            int calls = await ApplyShardAsync(0, events, null, count, outcomes, cancellationToken).ConfigureAwait(false);
+            return new ApplyBatchResult(outcomes, calls);
         }
 
         int[] shardOf = ArrayPool<int>.Shared.Rent(count);
@@ -70,7 +73,7 @@ public sealed partial class RedisTelemetryStore
                 members[shard][filled[shard]++] = i;
             }
 
-            var calls = new List<Task>();
+            var calls = new List<Task<int>>();
             for (int shard = 0; shard < shards; shard++)
             {
                 if (sizes[shard] > 0)
@@ -79,8 +82,8 @@ public sealed partial class RedisTelemetryStore
                 }
             }
 
-            await Task.WhenAll(calls).ConfigureAwait(false);
-            return new ApplyBatchResult(outcomes, calls.Count);
+            int[] perShard = await Task.WhenAll(calls).ConfigureAwait(false);
+            return new ApplyBatchResult(outcomes, perShard.Sum());
         }
         finally
         {
@@ -118,106 +121,81 @@ public sealed partial class RedisTelemetryStore
     private static void Reject(int index, string problem) =>
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"events[{index}] {problem}."), "events");
 
-    private async Task ApplyShardAsync(
+    private async Task<int> ApplyShardAsync(
         int shard, IReadOnlyList<NormalizedEvent> events, int[]? members, int count, EventOutcome[] outcomes, CancellationToken cancellationToken)
     {
-        RedisValue reply;
-        using (RedisArgs args = BuildArguments(events, members, count))
+        var plan = new ApplyPlan(_keys, Options.DedupeSetsPerHour, shard, events, members, count);
+        int calls = 0;
+        for (int attempt = 1; ; attempt++)
         {
-            reply = await _connection.EvalShaAsync(s_applyScript, [_keys.Tag(shard)], args, cancellationToken).ConfigureAwait(false);
-        }
-
-        ReadOnlySpan<byte> codes = reply.Bytes;
-        if (reply.Kind != RedisValueKind.BulkString || codes.Length != count)
-        {
-            throw new RedisProtocolException(string.Create(
-                CultureInfo.InvariantCulture, $"The apply script returned {reply} for {count} events; expected {count} outcome digits."));
-        }
-
-        for (int j = 0; j < count; j++)
-        {
-            int code = codes[j] - '0';
-            if (code is < (int)EventOutcome.Applied or > (int)EventOutcome.LateReading)
+            RedisValue read;
+            using (RedisArgs args = plan.ReadArguments(_proposedLayout))
             {
-                throw new RedisProtocolException($"The apply script returned an unknown outcome '{(char)codes[j]}'.");
+                read = await _connection.EvalShaAsync(s_readScript, [_keys.Tag(shard)], args, cancellationToken).ConfigureAwait(false);
+                calls++;
             }
 
-            outcomes[members is null ? j : members[j]] = (EventOutcome)code;
-        }
-    }
-
-    /// <summary>Packs a shard's events as the script expects (see Scripts/apply.lua).</summary>
-    private RedisArgs BuildArguments(IReadOnlyList<NormalizedEvent> events, int[]? members, int count)
-    {
-        var identifiers = new Dictionary<string, int>(StringComparer.Ordinal);
-        var identifierList = new List<string>();
-        var codePairs = new Dictionary<(string Project, string Cost), int>();
-        var codePairList = new List<string>();
-        int[] identifierOf = ArrayPool<int>.Shared.Rent(count);
-        int[] codePairOf = ArrayPool<int>.Shared.Rent(count);
-        try
-        {
-            for (int j = 0; j < count; j++)
+            ReadOnlySpan<RedisValue> parts = read.Items;
+            if (read.Kind != RedisValueKind.Array || parts.Length != 3 || parts[0].AsString() is not { } layout)
             {
-                NormalizedEvent e = events[members is null ? j : members[j]];
-                if (!identifiers.TryGetValue(e.Identifier, out int identifier))
+                throw new RedisProtocolException($"read.lua returned {read}; expected {{layout, flags, baselines}}.");
+            }
+
+            CheckLayout(shard, layout);
+            plan.Decide(parts[1].Bytes, parts[2].Items);
+            if (!plan.NothingToWrite)
+            {
+                long nowMs = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+                var touched = new List<string>();
+                RedisValue reply;
+                using (RedisArgs args = plan.ApplyArguments(layout, _dedupeTtlSeconds, _bucketTtlSeconds, _touches, nowMs, touched))
                 {
-                    identifierList.Add(e.Identifier);
-                    identifier = identifierList.Count;
-                    identifiers.Add(e.Identifier, identifier);
+                    reply = await _connection.EvalShaAsync(s_applyScript, [_keys.Tag(shard)], args, cancellationToken).ConfigureAwait(false);
+                    calls++;
                 }
 
-                identifierOf[j] = identifier;
-                int pair = 0;
-                if (!string.IsNullOrEmpty(e.ProjectCode) && !string.IsNullOrEmpty(e.CostCode) &&
-                    !codePairs.TryGetValue((e.ProjectCode, e.CostCode), out pair))
+                string? answer = reply.AsString();
+                if (answer != "OK")
                 {
-                    codePairList.Add(StoredRecords.CodePair(e.ProjectCode, e.CostCode)!);
-                    pair = codePairList.Count;
-                    codePairs.Add((e.ProjectCode, e.CostCode), pair);
+                    if (answer is not null && answer.StartsWith("CONFLICT", StringComparison.Ordinal) && attempt < MaxApplyAttempts)
+                    {
+                        continue;
+                    }
+
+                    throw answer is not null && answer.StartsWith("CONFLICT", StringComparison.Ordinal)
+                        ? new RedisServerException(string.Create(CultureInfo.InvariantCulture,
+                            $"TRYAGAIN shard {shard}: another writer changed what this batch read {MaxApplyAttempts} times in a row (last: {answer[9..]}); nothing was written, retry the batch."))
+                        : new RedisProtocolException($"apply.lua returned {reply}; expected OK or CONFLICT.");
                 }
 
-                codePairOf[j] = pair;
+                _touches.Touched(touched, nowMs);
             }
 
-            var args = new RedisArgs((count * EventRecordLength) + (identifierList.Count * 40) + (codePairList.Count * 24) + 96);
-            args.Add(_dedupeTtlSeconds).Add(_bucketTtlSeconds).Add(identifierList.Count).Add(codePairList.Count);
-            foreach (string identifier in identifierList)
-            {
-                args.Add(identifier);
-            }
-
-            foreach (string pair in codePairList)
-            {
-                args.Add(pair);
-            }
-
-            Span<byte> records = args.AddSpan(count * EventRecordLength);
             for (int j = 0; j < count; j++)
             {
-                NormalizedEvent e = events[members is null ? j : members[j]];
-                EncodeEvent(e, identifierOf[j], codePairOf[j], records.Slice(j * EventRecordLength, EventRecordLength));
+                outcomes[members is null ? j : members[j]] = plan.Outcomes[j];
             }
 
-            return args;
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(identifierOf);
-            ArrayPool<int>.Shared.Return(codePairOf);
+            return calls;
         }
     }
 
-    private static void EncodeEvent(in NormalizedEvent e, int identifier, int codePair, Span<byte> record)
+    /// <summary>
+    /// The shard's recorded layout must file ids the way this store does; a new epoch means Redis lost the keys the
+    /// TTL tracker knew.
+    /// </summary>
+    private void CheckLayout(int shard, string layout)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(record, e.DedupeId);
-        record[8] = (byte)e.Type;
-        record[9] = (byte)e.Kind;
-        record[10] = (byte)e.Measure;
-        BinaryPrimitives.WriteInt64LittleEndian(record[11..], e.EventTimeMs);
-        BinaryPrimitives.WriteInt64LittleEndian(record[19..], e.Amount);
-        BinaryPrimitives.WriteInt64LittleEndian(record[27..], e.Kind == ContributionKind.Delta ? e.IntervalStartMs : 0);
-        BinaryPrimitives.WriteInt32LittleEndian(record[35..], identifier);
-        BinaryPrimitives.WriteInt32LittleEndian(record[39..], codePair);
+        string expected = LayoutPrefix(Options.DedupeSetsPerHour);
+        if (!layout.StartsWith(expected, StringComparison.Ordinal))
+        {
+            throw new RedisConfigurationException(string.Create(CultureInfo.InvariantCulture,
+                $"Redis:DedupeSetsPerHour is {Options.DedupeSetsPerHour} but shard {shard} ({_keys.Tag(shard)}) was created with \"{layout}\": event ids are filed by that count, so another one would miss duplicates. Set Redis:DedupeSetsPerHour to the recorded count, or use a new Redis:KeyPrefix.")) { Key = "Redis:DedupeSetsPerHour" };
+        }
+
+        _touches.ObserveLayout(shard, layout);
     }
+
+    private static string LayoutPrefix(int dedupeSetsPerHour) =>
+        string.Create(CultureInfo.InvariantCulture, $"v2 dedupe-sets-per-hour={dedupeSetsPerHour} ");
 }

@@ -9,13 +9,16 @@ namespace TelemetryPipeline.State;
 public sealed record RedisHealth(bool IsHealthy, string Endpoint, TimeSpan Latency, string? Error);
 
 /// <summary>
-/// The window state in Redis (see <see cref="RedisKeyspace"/> for the keys). <see cref="ApplyAsync"/> runs one atomic
+/// The window state in Redis (see <see cref="RedisKeyspace"/> for the keys). <see cref="ApplyAsync"/> ends in one atomic
 /// Lua call per shard the batch touches, which records the event ids, moves meter baselines and adds the bucket
 /// contributions together, so replaying a batch after a crash changes nothing. Thread-safe; concurrent calls are
 /// pipelined on the connection.
 /// </summary>
 public sealed partial class RedisTelemetryStore : ITelemetryStore, IAsyncDisposable
 {
+    private static readonly RedisScript s_readScript =
+        RedisScript.FromResource(typeof(RedisTelemetryStore).Assembly, "TelemetryPipeline.State.Scripts.read.lua");
+
     private static readonly RedisScript s_applyScript =
         RedisScript.FromResource(typeof(RedisTelemetryStore).Assembly, "TelemetryPipeline.State.Scripts.apply.lua");
 
@@ -24,6 +27,9 @@ public sealed partial class RedisTelemetryStore : ITelemetryStore, IAsyncDisposa
     private readonly RedisKeyspace _keys;
     private readonly long _dedupeTtlSeconds;
     private readonly long _bucketTtlSeconds;
+    private readonly string _proposedLayout;
+    private readonly KeyTouchTracker _touches = new();
+    private readonly TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>A store over a connection the caller owns (and disposes).</summary>
     /// <exception cref="RedisConfigurationException">The options are invalid.</exception>
@@ -45,14 +51,15 @@ public sealed partial class RedisTelemetryStore : ITelemetryStore, IAsyncDisposa
         // Dedupe hashes outlive the retention by a day so that a duplicate accepted on the last day still finds its id.
         _dedupeTtlSeconds = (long)(options.DedupeRetention + TimeSpan.FromDays(1)).TotalSeconds;
         _bucketTtlSeconds = (long)options.BucketTtl.TotalSeconds;
+        _proposedLayout = LayoutPrefix(options.DedupeSetsPerHour) + "epoch=" + Guid.NewGuid().ToString("N");
     }
 
     public RedisOptions Options { get; }
 
     public RedisKeyspace Keys => _keys;
 
-    /// <summary>The Lua script <see cref="ApplyAsync"/> runs (exposed for diagnostics and preloading).</summary>
-    public static RedisScript ApplyScript => s_applyScript;
+    /// <summary>The Lua scripts <see cref="ApplyAsync"/> runs, read then apply (exposed for diagnostics and preloading).</summary>
+    public static IReadOnlyList<RedisScript> ApplyScripts => [s_readScript, s_applyScript];
 
     /// <summary>Connects to <see cref="RedisOptions.Endpoint"/> and returns a store that owns the connection.</summary>
     /// <exception cref="RedisConnectionException">No connection within <see cref="RedisOptions.ConnectTimeout"/>.</exception>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using TelemetryPipeline.Domain;
 using TelemetryPipeline.State.Resp;
 using static TelemetryPipeline.State.Tests.Events;
@@ -20,7 +21,7 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
         ApplyBatchResult result = await store.ApplyAsync([e], CancellationToken.None);
 
         result.Outcomes.Should().Equal(EventOutcome.Applied);
-        result.RedisCalls.Should().Be(1);
+        result.RedisCalls.Should().Be(2, "one read and one apply");
         var expected = new List<BucketEntry>();
         BucketMath.Spread(e.Amount, start, end, (bucket, part) => expected.Add(new BucketEntry(Machine, bucket, Measure.OperatingMs, null, null, part)));
         expected.Should().HaveCount(4);
@@ -137,12 +138,12 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task ApplyAsync_SameDedupeIdOfAnotherRecordType_IsNotADuplicate()
+    public async Task ApplyAsync_SameEventIdOfAnotherRecordType_IsNotADuplicate()
     {
         RedisTelemetryStore store = redis.Store();
         long time = Day0 + Hour;
         NormalizedEvent usage = Point(Machine, "x", time, 5, Measure.OperatingMs, RecordType.Usage);
-        NormalizedEvent idle = usage with { Type = RecordType.Idle, Measure = Measure.IdleMs };
+        NormalizedEvent idle = Point(Machine, "x", time, 5, Measure.IdleMs, RecordType.Idle);
 
         ApplyBatchResult result = await store.ApplyAsync([usage, idle], CancellationToken.None);
 
@@ -236,7 +237,7 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task ApplyAsync_SeveralShards_OneCallPerShardAndOutcomesInInputOrder()
+    public async Task ApplyAsync_SeveralShards_TwoCallsPerShardAndOutcomesInInputOrder()
     {
         RedisTelemetryStore store = redis.Store(shards: 4);
         long time = Day0 + Hour;
@@ -252,7 +253,7 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
         ApplyBatchResult result = await store.ApplyAsync(events, CancellationToken.None);
 
         shardsTouched.Should().BeGreaterThan(1, "ten identifiers spread over four shards");
-        result.RedisCalls.Should().Be(shardsTouched);
+        result.RedisCalls.Should().Be(2 * shardsTouched, "one read and one apply per shard");
         result.Outcomes.Should().HaveCount(41);
         result.Outcomes[..40].Should().AllBeEquivalentTo(EventOutcome.Applied);
         result.Outcomes[40].Should().Be(EventOutcome.Duplicate);
@@ -263,7 +264,7 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task ApplyAsync_FiveThousandEvents_OneScriptCall()
+    public async Task ApplyAsync_FiveThousandEvents_TwoScriptCalls()
     {
         RedisTelemetryStore store = redis.Store();
         var events = new NormalizedEvent[5000];
@@ -275,7 +276,7 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
 
         ApplyBatchResult result = await store.ApplyAsync(events, CancellationToken.None);
 
-        result.RedisCalls.Should().Be(1);
+        result.RedisCalls.Should().Be(2, "one read and one apply");
         result.Outcomes.Should().HaveCount(5000).And.AllBeEquivalentTo(EventOutcome.Applied);
         long total = 0;
         for (long day = UtcDay(Day0 - Hour); day <= UtcDay(Day0 + (5000 * 7_919L)); day++)
@@ -303,7 +304,7 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task ApplyAsync_Keys_HaveTtlsAndSmallDedupeHashesStayListpacks()
+    public async Task ApplyAsync_Keys_HaveTtlsAndDedupeSetsAreIntsets()
     {
         RedisOptions options = redis.Options();
         var store = new RedisTelemetryStore(redis.Connection, options);
@@ -317,30 +318,65 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
         await store.ApplyAsync(events, CancellationToken.None);
 
         RedisKeyspace keys = store.Keys;
-        string dedupe = keys.Dedupe(0, RecordType.Fuel, Machine, time);
+        string dedupe = keys.Dedupe(0, events[5], options.DedupeSetsPerHour);
         (await Ttl(dedupe)).Should().BeCloseTo((long)TimeSpan.FromDays(31).TotalSeconds, 60);
         (await Ttl(keys.Bucket(0, Machine, UtcDay(time)))).Should().BeCloseTo((long)TimeSpan.FromDays(70).TotalSeconds, 60);
         (await Ttl(keys.DayIndex(0, UtcDay(time)))).Should().BeCloseTo((long)TimeSpan.FromDays(70).TotalSeconds, 60);
         (await Ttl(keys.Meter(0, Machine))).Should().BeCloseTo((long)TimeSpan.FromDays(70).TotalSeconds, 60);
         (await Ttl(keys.Incidents(0, UtcDay(time)))).Should().BeCloseTo((long)TimeSpan.FromDays(70).TotalSeconds, 60);
         using var encoding = RedisArgs.Of("ENCODING", dedupe);
-        (await redis.Connection.ExecuteAsync("OBJECT", encoding, CancellationToken.None)).AsString().Should().Be("listpack");
-        using var length = RedisArgs.Of(dedupe);
-        (await redis.Connection.ExecuteAsync("HLEN", length, CancellationToken.None)).AsInt64().Should().Be(500);
+        (await redis.Connection.ExecuteAsync("OBJECT", encoding, CancellationToken.None)).AsString().Should().Be("intset");
+        long filed = 0;
+        for (int set = 0; set < options.DedupeSetsPerHour; set++)
+        {
+            using var length = RedisArgs.Of(keys.Dedupe(0, BucketMath.UtcDay(time) * 24 + 1, set));
+            filed += (await redis.Connection.ExecuteAsync("SCARD", length, CancellationToken.None)).AsInt64();
+        }
+
+        filed.Should().Be(501, "the 500 points and the second reading are in the same hour; the first reading is an hour earlier");
     }
 
     [Fact]
-    public async Task ApplyAsync_DedupeField_IsTheEightLittleEndianBytesOfTheId()
+    public async Task ApplyAsync_DedupeMember_IsTheIdAsSignedDecimalInItsHourAndSet()
     {
         RedisTelemetryStore store = redis.Store();
         NormalizedEvent e = Point(Machine, "raw", Day0, 1);
 
         await store.ApplyAsync([e], CancellationToken.None);
 
-        byte[] field = BitConverter.GetBytes(e.DedupeId);
-        BitConverter.IsLittleEndian.Should().BeTrue();
-        using var args = new RedisArgs().Add(store.Keys.Dedupe(0, e.Type, Machine, e.EventTimeMs)).Add(field);
-        (await redis.Connection.ExecuteAsync("HEXISTS", args, CancellationToken.None)).AsInt64().Should().Be(1);
+        string key = store.Keys.Dedupe(0, BucketMath.UtcDay(Day0) * 24, (int)(e.DedupeId % (ulong)store.Options.DedupeSetsPerHour));
+        using var args = RedisArgs.Of(key, unchecked((long)e.DedupeId).ToString(CultureInfo.InvariantCulture));
+        (await redis.Connection.ExecuteAsync("SISMEMBER", args, CancellationToken.None)).AsInt64().Should().Be(1);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_LayoutRecordedWithAnotherSetCount_IsRefusedNamingTheKey()
+    {
+        RedisOptions options = redis.Options();
+        await new RedisTelemetryStore(redis.Connection, options).ApplyAsync([Point(Machine, "a", Day0, 1)], CancellationToken.None);
+        var other = new RedisTelemetryStore(redis.Connection, options with { DedupeSetsPerHour = 128 });
+
+        Func<Task> apply = () => other.ApplyAsync([Point(Machine, "b", Day0, 1)], CancellationToken.None);
+
+        (await apply.Should().ThrowAsync<RedisConfigurationException>()).Which.Message.Should()
+            .Contain("Redis:DedupeSetsPerHour is 128").And.Contain("dedupe-sets-per-hour=64");
+    }
+
+    [Fact]
+    public async Task ApplyAsync_AnotherWriterMarkedAnIdBetweenReadAndApply_RetriesAndCountsOnce()
+    {
+        RedisOptions options = redis.Options();
+        var store = new RedisTelemetryStore(redis.Connection, options);
+        var racer = new RedisTelemetryStore(redis.Connection, options);
+        NormalizedEvent e = Point(Machine, "raced", Day0, 5);
+        var connection = new InterleavingConnection(redis.Connection, () => racer.ApplyAsync([e], CancellationToken.None));
+        var raced = new RedisTelemetryStore(connection, options);
+
+        ApplyBatchResult result = await raced.ApplyAsync([e, Point(Machine, "other", Day0, 1)], CancellationToken.None);
+
+        result.Outcomes.Should().Equal(EventOutcome.Duplicate, EventOutcome.Applied);
+        result.RedisCalls.Should().Be(4, "read, a conflicting apply that wrote nothing, read again, apply");
+        (await store.ReadDayAsync(UtcDay(Day0), CancellationToken.None)).Single().Amount.Should().Be(6);
     }
 
     [Fact]
@@ -392,5 +428,31 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
     {
         using var args = RedisArgs.Of(key);
         return (await redis.Connection.ExecuteAsync("TTL", args, CancellationToken.None)).AsInt64();
+    }
+
+    /// <summary>Forwards to a real connection, running <paramref name="between"/> once just before the second script call (the apply after the first read).</summary>
+    private sealed class InterleavingConnection(IRedisConnection inner, Func<Task> between) : IRedisConnection
+    {
+        private int _scripts;
+
+        public string Endpoint => inner.Endpoint;
+
+        public Task<RedisValue> ExecuteAsync(string command, RedisArgs? args, CancellationToken cancellationToken) =>
+            inner.ExecuteAsync(command, args, cancellationToken);
+
+        public Task<RedisValue[]> ExecutePipelineAsync(IReadOnlyList<RedisRequest> requests, CancellationToken cancellationToken) =>
+            inner.ExecutePipelineAsync(requests, cancellationToken);
+
+        public async Task<RedisValue> EvalShaAsync(RedisScript script, IReadOnlyList<string> keys, RedisArgs args, CancellationToken cancellationToken)
+        {
+            if (++_scripts == 2)
+            {
+                await between();
+            }
+
+            return await inner.EvalShaAsync(script, keys, args, cancellationToken);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -4,13 +4,14 @@ namespace TelemetryPipeline.State.Tests;
 
 /// <summary>
 /// The dedupe+meters+buckets rules written plainly in C# (ALLOCATION-RULES.md, "Quantities"), with
-/// <see cref="BucketMath.Spread"/> doing the spreading: what the Lua script must agree with.
+/// <see cref="BucketMath.Spread"/> doing the spreading: what the store must agree with.
 /// </summary>
 internal sealed class ReferenceModel
 {
     private const long FuelAnomalyMl = 2_000_000;
 
-    private readonly HashSet<(RecordType Type, string Identifier, long Hour, ulong Id)> _seen = [];
+    // The dedupe id already covers (record type, source, eventId); ids are remembered per event hour.
+    private readonly HashSet<(long Hour, ulong Id)> _seen = [];
     private readonly Dictionary<(string Identifier, Measure Measure), (long Time, long Reading)> _meters = [];
 
     public Dictionary<(string Identifier, long Bucket, Measure Measure, string? Project, string? Cost), long> Cells { get; } = [];
@@ -19,7 +20,7 @@ internal sealed class ReferenceModel
 
     public EventOutcome Apply(NormalizedEvent e)
     {
-        if (!_seen.Add((e.Type, e.Identifier, Math.DivRem(e.EventTimeMs, 3_600_000).Quotient, e.DedupeId)))
+        if (!_seen.Add((Math.DivRem(e.EventTimeMs, 3_600_000).Quotient, e.DedupeId)))
         {
             return EventOutcome.Duplicate;
         }

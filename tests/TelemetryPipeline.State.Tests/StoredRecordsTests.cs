@@ -92,7 +92,8 @@ public sealed class StoredRecordsTests
         var keys = new RedisKeyspace("tp", 4);
 
         keys.Tag(2).Should().Be("{tp:2}");
-        keys.Dedupe(2, RecordType.Idle, "serial:X", 3_600_000 * 5 + 1).Should().Be("{tp:2}:d:2:serial:X:5");
+        keys.Dedupe(2, 5, 7).Should().Be("{tp:2}:d:5:7");
+        keys.Layout(2).Should().Be("{tp:2}:layout");
         keys.Bucket(2, "serial:X", 20000).Should().Be("{tp:2}:b:serial:X:20000");
         keys.DayIndex(2, 20000).Should().Be("{tp:2}:i:20000");
         keys.Meter(2, "serial:X").Should().Be("{tp:2}:m:serial:X");

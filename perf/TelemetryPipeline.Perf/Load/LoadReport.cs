@@ -82,7 +82,7 @@ internal static class LoadReport
             "≤ 24 B Redis memory per remembered event id",
             Opt(tp.RedisBytesPerRememberedId, "0.0") + " B",
             tp.RedisBytesPerRememberedId <= 24,
-            string.Create(CultureInfo.InvariantCulture, $"dedupe hashes alone: {tp.RememberedIds:N0} ids in {tp.RememberedIdKeys:N0} hashes ({tp.RememberedIds / (double)Math.Max(tp.RememberedIdKeys, 1):0.0} per hash); all state {Opt(tp.RedisStateBytesPerRememberedId, "0.0")} B/id; naive {Opt(naive?.RedisBytesPerRememberedId, "0.0")} B/id")));
+            string.Create(CultureInfo.InvariantCulture, $"dedupe sets alone: {tp.RememberedIds:N0} ids in {tp.RememberedIdKeys:N0} sets ({tp.RememberedIds / (double)Math.Max(tp.RememberedIdKeys, 1):0.0} per set); all state {Opt(tp.RedisStateBytesPerRememberedId, "0.0")} B/id; naive {Opt(naive?.RedisBytesPerRememberedId, "0.0")} B/id")));
         if (run.Paced is { Paced: { } paced } p)
         {
             targets.Add(new TargetResult(

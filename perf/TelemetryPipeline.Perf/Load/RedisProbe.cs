@@ -124,12 +124,13 @@ internal sealed class RedisProbe : IAsyncDisposable
         }
     }
 
-    /// <summary>Number of keys matching <paramref name="pattern"/> and the sum of their hash lengths (0 for non-hashes).</summary>
-    public async Task<(long Keys, long HashFields)> CountAsync(string pattern, CancellationToken cancellationToken)
+    /// <summary>Number of keys matching <paramref name="pattern"/> and the sum of their hash or set lengths (0 for other types).</summary>
+    public async Task<(long Keys, long Members)> CountAsync(string pattern, CancellationToken cancellationToken)
     {
         const string Script =
-            "local keys, fields = 0, 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do keys = keys + 1 " +
-            "if redis.call('TYPE', k)['ok'] == 'hash' then fields = fields + redis.call('HLEN', k) end end return {keys, fields}";
+            "local keys, members = 0, 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do keys = keys + 1 " +
+            "local t = redis.call('TYPE', k)['ok'] if t == 'hash' then members = members + redis.call('HLEN', k) " +
+            "elseif t == 'set' then members = members + redis.call('SCARD', k) end end return {keys, members}";
         using RedisArgs args = RedisArgs.Of(Script, "0", pattern);
         RedisValue reply = await _connection.ExecuteAsync("EVAL", args, cancellationToken).ConfigureAwait(false);
         RedisValue[] items = reply.ThrowIfError().ToArray();

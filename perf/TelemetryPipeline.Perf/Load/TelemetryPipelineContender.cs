@@ -18,7 +18,7 @@ internal static class TelemetryPipelineContender
 {
     public const string DedupePattern = "*:d:*";
 
-    public static readonly string[] StatePatterns = ["*:b:*", "*:i:*", "*:m:*", "*:a:*"];
+    public static readonly string[] StatePatterns = ["*:b:*", "*:i:*", "*:m:*", "*:a:*", "*:layout"];
 
     public static IngestOptions IngestOptionsFor(LoadOptions options) => new()
     {

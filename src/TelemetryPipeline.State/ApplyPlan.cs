@@ -1,0 +1,493 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using TelemetryPipeline.Domain;
+using TelemetryPipeline.State.Resp;
+
+namespace TelemetryPipeline.State;
+
+/// <summary>
+/// One shard's part of a batch, decided in C#: which dedupe sets and meter baselines it needs (read by
+/// <c>read.lua</c>), then, given what they held, every event's outcome in input order and the writes that follow
+/// (marks, baselines, bucket increments, index members, incidents), which <c>apply.lua</c> performs only if what was
+/// read is still what Redis holds. The rules are ALLOCATION-RULES.md's "Quantities"; spreading is
+/// <see cref="BucketMath.Spread"/>.
+/// </summary>
+internal sealed class ApplyPlan
+{
+    private const long FuelAnomalyMl = 2_000_000;
+    private const long HourMs = 3_600_000;
+
+    private readonly RedisKeyspace _keys;
+    private readonly int _shard;
+    private readonly IReadOnlyList<NormalizedEvent> _events;
+    private readonly int[]? _members;
+    private readonly int _count;
+
+    // Dedupe: per event its set and its position in the set's candidate list (-1: an earlier event of the batch has the same id).
+    private readonly int[] _dedupeSet;
+    private readonly int[] _dedupePosition;
+    private readonly List<DedupeSet> _sets = [];
+
+    // Meters: per (identifier, measure) read once.
+    private readonly Dictionary<string, MeterKey> _meters = new(StringComparer.Ordinal);
+    private readonly List<MeterKey> _meterOrder = [];
+
+    // Decisions (filled by Decide).
+    private readonly Dictionary<(string Identifier, long Day), BucketKey> _buckets = [];
+    private readonly List<BucketKey> _bucketOrder = [];
+    private readonly Dictionary<long, List<string>> _incidents = [];
+    private readonly Dictionary<(string? Project, string? Cost), string> _codePairs = [];
+    private readonly Action<long, long> _addToCurrent;
+    private NormalizedEvent _current;
+
+    public ApplyPlan(RedisKeyspace keys, int dedupeSetsPerHour, int shard, IReadOnlyList<NormalizedEvent> events, int[]? members, int count)
+    {
+        _keys = keys;
+        _shard = shard;
+        _events = events;
+        _members = members;
+        _count = count;
+        _dedupeSet = new int[count];
+        _dedupePosition = new int[count];
+        Outcomes = new EventOutcome[count];
+        _addToCurrent = (bucket, amount) => AddCell(_current, bucket, amount);
+
+        var setIndex = new Dictionary<(long Hour, int Slot), int>();
+        var firstSeen = new HashSet<(int Set, ulong Id)>();
+        for (int j = 0; j < count; j++)
+        {
+            NormalizedEvent e = Event(j);
+            long hour = Math.DivRem(e.EventTimeMs, HourMs, out long rest) - (rest < 0 ? 1 : 0);
+            int slot = (int)(e.DedupeId % (ulong)dedupeSetsPerHour);
+            if (!setIndex.TryGetValue((hour, slot), out int set))
+            {
+                set = _sets.Count;
+                setIndex.Add((hour, slot), set);
+                _sets.Add(new DedupeSet(keys.Dedupe(shard, hour, slot)));
+            }
+
+            _dedupeSet[j] = set;
+            List<long> candidates = _sets[set].Candidates;
+            // Same id within the same set: the later one is a duplicate of the earlier, whatever Redis holds.
+            if (!firstSeen.Add((set, e.DedupeId)))
+            {
+                _dedupePosition[j] = -1;
+            }
+            else
+            {
+                _dedupePosition[j] = candidates.Count;
+                candidates.Add(unchecked((long)e.DedupeId));
+            }
+
+            if (e.Kind == ContributionKind.MeterReading && !_meters.ContainsKey(e.Identifier))
+            {
+                var meter = new MeterKey(keys.Meter(shard, e.Identifier));
+                _meters.Add(e.Identifier, meter);
+                _meterOrder.Add(meter);
+            }
+
+            if (e.Kind == ContributionKind.MeterReading)
+            {
+                _meters[e.Identifier].Want(e.Measure);
+            }
+        }
+    }
+
+    public EventOutcome[] Outcomes { get; }
+
+    /// <summary>True when <see cref="Decide"/> found nothing to write: every event a duplicate (any other outcome marks its id).</summary>
+    public bool NothingToWrite => _sets.TrueForAll(static s => s.Marks.Count == 0);
+
+    /// <summary>
+    /// Arguments of <c>read.lua</c>: the layout to create if the shard has none, then per dedupe set its key and
+    /// candidate ids, then per meter key the measures wanted.
+    /// </summary>
+    public RedisArgs ReadArguments(string proposedLayout)
+    {
+        var args = new RedisArgs((_count * 24) + (_sets.Count * 40) + (_meterOrder.Count * 48) + 128);
+        args.Add(proposedLayout).Add(_sets.Count);
+        foreach (DedupeSet set in _sets)
+        {
+            args.Add(set.Key).Add(set.Candidates.Count);
+            foreach (long id in CollectionsMarshal.AsSpan(set.Candidates))
+            {
+                args.Add(id);
+            }
+        }
+
+        args.Add(_meterOrder.Count);
+        foreach (MeterKey meter in _meterOrder)
+        {
+            args.Add(meter.Key).Add(meter.Measures.Count);
+            foreach (Measure measure in meter.Measures)
+            {
+                args.Add((int)measure);
+            }
+        }
+
+        return args;
+    }
+
+    /// <summary>
+    /// Decides every event in order against what <c>read.lua</c> returned: <paramref name="known"/> one '0'/'1' per
+    /// candidate id (sets in order), <paramref name="baselines"/> one value per wanted meter measure (empty: none).
+    /// </summary>
+    /// <exception cref="RedisProtocolException">The reply does not have the shape asked for.</exception>
+    public void Decide(ReadOnlySpan<byte> known, ReadOnlySpan<RedisValue> baselines)
+    {
+        int candidates = 0;
+        foreach (DedupeSet set in _sets)
+        {
+            set.Marks.Clear();
+            set.KnownFrom = candidates;
+            candidates += set.Candidates.Count;
+        }
+
+        int wanted = 0;
+        foreach (MeterKey meter in _meterOrder)
+        {
+            wanted += meter.Measures.Count;
+        }
+
+        if (known.Length != candidates || baselines.Length != wanted)
+        {
+            throw new RedisProtocolException(string.Create(CultureInfo.InvariantCulture,
+                $"read.lua returned {known.Length} dedupe flags and {baselines.Length} baselines; expected {candidates} and {wanted}."));
+        }
+
+        int at = 0;
+        foreach (MeterKey meter in _meterOrder)
+        {
+            meter.Load(baselines.Slice(at, meter.Measures.Count));
+            at += meter.Measures.Count;
+        }
+
+        _buckets.Clear();
+        _bucketOrder.Clear();
+        _incidents.Clear();
+        for (int j = 0; j < _count; j++)
+        {
+            Outcomes[j] = DecideOne(j, known);
+        }
+    }
+
+    /// <summary>Arguments of <c>apply.lua</c> (see the script for the layout); <paramref name="tracker"/> says which keys need their TTL set.</summary>
+    public RedisArgs ApplyArguments(string layout, long dedupeTtlSeconds, long bucketTtlSeconds, KeyTouchTracker tracker, long nowMs, List<string> touched)
+    {
+        var args = new RedisArgs((_count * 40) + (_bucketOrder.Count * 120) + 256);
+        args.Add(layout).Add(dedupeTtlSeconds).Add(bucketTtlSeconds);
+
+        int sets = _sets.Count(static s => s.Marks.Count > 0);
+        args.Add(sets);
+        foreach (DedupeSet set in _sets)
+        {
+            if (set.Marks.Count > 0)
+            {
+                args.Add(set.Key).Add(Touch(set.Key)).Add(set.Marks.Count);
+                foreach (long id in CollectionsMarshal.AsSpan(set.Marks))
+                {
+                    args.Add(id);
+                }
+            }
+        }
+
+        int meters = _meterOrder.Count(static m => m.Dirty);
+        args.Add(meters);
+        foreach (MeterKey meter in _meterOrder)
+        {
+            if (meter.Dirty)
+            {
+                args.Add(meter.Key).Add(Touch(meter.Key)).Add(meter.DirtyCount);
+                meter.AddChanges(args);
+            }
+        }
+
+        var index = new Dictionary<long, List<string>>();
+        int buckets = _bucketOrder.Count(static b => b.HasCells);
+        args.Add(buckets);
+        foreach (BucketKey bucket in _bucketOrder)
+        {
+            if (!bucket.HasCells)
+            {
+                continue;
+            }
+
+            int touch = Touch(bucket.Key);
+            args.Add(bucket.Key).Add(touch).Add(bucket.NonZeroCells);
+            foreach ((string field, long amount) in bucket.Cells)
+            {
+                if (amount != 0)
+                {
+                    args.Add(field).Add(amount);
+                }
+            }
+
+            if (touch == 1)
+            {
+                if (!index.TryGetValue(bucket.Day, out List<string>? members))
+                {
+                    index.Add(bucket.Day, members = []);
+                }
+
+                members.Add(bucket.Identifier);
+            }
+        }
+
+        args.Add(index.Count);
+        foreach ((long day, List<string> members) in index)
+        {
+            string key = _keys.DayIndex(_shard, day);
+            args.Add(key).Add(Touch(key)).Add(members.Count);
+            foreach (string member in members)
+            {
+                args.Add(member);
+            }
+        }
+
+        args.Add(_incidents.Count);
+        foreach ((long day, List<string> records) in _incidents)
+        {
+            string key = _keys.Incidents(_shard, day);
+            args.Add(key).Add(Touch(key)).Add(records.Count);
+            foreach (string record in records)
+            {
+                args.Add(record);
+            }
+        }
+
+        return args;
+
+        int Touch(string key)
+        {
+            if (!tracker.NeedsTouch(key, nowMs))
+            {
+                return 0;
+            }
+
+            touched.Add(key);
+            return 1;
+        }
+    }
+
+    private NormalizedEvent Event(int j) => _events[_members is null ? j : _members[j]];
+
+    private EventOutcome DecideOne(int j, ReadOnlySpan<byte> known)
+    {
+        int position = _dedupePosition[j];
+        if (position < 0)
+        {
+            return EventOutcome.Duplicate;
+        }
+
+        DedupeSet set = _sets[_dedupeSet[j]];
+        if (known[set.KnownFrom + position] == (byte)'1')
+        {
+            return EventOutcome.Duplicate;
+        }
+
+        set.Marks.Add(set.Candidates[position]);
+        NormalizedEvent e = Event(j);
+        switch (e.Kind)
+        {
+            case ContributionKind.Delta:
+                _current = e;
+                BucketMath.Spread(e.Amount, e.IntervalStartMs, e.EventTimeMs, _addToCurrent);
+                return EventOutcome.Applied;
+            case ContributionKind.Point:
+                AddCell(e, BucketMath.BucketStart(e.EventTimeMs), e.Amount);
+                return EventOutcome.Applied;
+            default:
+                return Meter(e);
+        }
+    }
+
+    private EventOutcome Meter(NormalizedEvent e)
+    {
+        MeterKey meter = _meters[e.Identifier];
+        if (meter.Baseline(e.Measure) is not { } baseline)
+        {
+            meter.Set(e.Measure, e.EventTimeMs, e.Amount);
+            return EventOutcome.Baseline;
+        }
+
+        if (e.EventTimeMs <= baseline.Time)
+        {
+            Incident(e, EventOutcome.LateReading, baseline, 0);
+            return EventOutcome.LateReading;
+        }
+
+        meter.Set(e.Measure, e.EventTimeMs, e.Amount);
+        if (e.Amount < baseline.Reading)
+        {
+            Incident(e, EventOutcome.Reset, baseline, 0);
+            return EventOutcome.Reset;
+        }
+
+        long delta = e.Amount - baseline.Reading;
+        bool anomaly = e.Measure is Measure.OperatingMs or Measure.IdleMs
+            ? delta > e.EventTimeMs - baseline.Time
+            : delta > FuelAnomalyMl;
+        if (anomaly)
+        {
+            Incident(e, EventOutcome.Anomaly, baseline, delta);
+            return EventOutcome.Anomaly;
+        }
+
+        _current = e;
+        BucketMath.Spread(delta, baseline.Time, e.EventTimeMs, _addToCurrent);
+        return EventOutcome.Applied;
+    }
+
+    private void Incident(NormalizedEvent e, EventOutcome kind, (long Time, long Reading) baseline, long heldOut)
+    {
+        long day = BucketMath.UtcDay(e.EventTimeMs);
+        if (!_incidents.TryGetValue(day, out List<string>? records))
+        {
+            _incidents.Add(day, records = []);
+        }
+
+        records.Add(string.Create(CultureInfo.InvariantCulture,
+            $"{(int)kind}|{(int)e.Measure}|{e.EventTimeMs}|{baseline.Time}|{baseline.Reading}|{e.Amount}|{heldOut}|{e.Identifier}"));
+    }
+
+    private void AddCell(NormalizedEvent e, long bucketStart, long amount)
+    {
+        if (amount == 0)
+        {
+            return;
+        }
+
+        long day = BucketMath.UtcDay(bucketStart);
+        if (!_buckets.TryGetValue((e.Identifier, day), out BucketKey? bucket))
+        {
+            bucket = new BucketKey(_keys.Bucket(_shard, e.Identifier, day), e.Identifier, day);
+            _buckets.Add((e.Identifier, day), bucket);
+            _bucketOrder.Add(bucket);
+        }
+
+        if (!_codePairs.TryGetValue((e.ProjectCode, e.CostCode), out string? pair))
+        {
+            pair = StoredRecords.CodePair(e.ProjectCode, e.CostCode) ?? "|";
+            _codePairs.Add((e.ProjectCode, e.CostCode), pair);
+        }
+
+        int slot = (int)((bucketStart - (day * BucketMath.DayMs)) / BucketMath.BucketMs);
+        string field = string.Create(CultureInfo.InvariantCulture, $"{slot}|{(int)e.Measure}|{pair}");
+        ref long cell = ref CollectionsMarshal.GetValueRefOrAddDefault(bucket.Cells, field, out _);
+        cell = checked(cell + amount);
+    }
+
+    private sealed class DedupeSet(string key)
+    {
+        public string Key { get; } = key;
+
+        /// <summary>Distinct ids of the batch in this set, asked about in <c>read.lua</c>.</summary>
+        public List<long> Candidates { get; } = [];
+
+        /// <summary>Ids found new and marked by this batch.</summary>
+        public List<long> Marks { get; } = [];
+
+        public int KnownFrom { get; set; }
+    }
+
+    private sealed class BucketKey(string key, string identifier, long day)
+    {
+        public string Key { get; } = key;
+
+        public string Identifier { get; } = identifier;
+
+        public long Day { get; } = day;
+
+        public Dictionary<string, long> Cells { get; } = new(StringComparer.Ordinal);
+
+        public bool HasCells => NonZeroCells > 0;
+
+        public int NonZeroCells
+        {
+            get
+            {
+                int n = 0;
+                foreach (long amount in Cells.Values)
+                {
+                    n += amount != 0 ? 1 : 0;
+                }
+
+                return n;
+            }
+        }
+    }
+
+    private sealed class MeterKey(string key)
+    {
+        private readonly Dictionary<Measure, (long Time, long Reading)?> _current = [];
+        private readonly Dictionary<Measure, string> _read = [];
+
+        public string Key { get; } = key;
+
+        public List<Measure> Measures { get; } = [];
+
+        public bool Dirty => DirtyCount > 0;
+
+        public int DirtyCount { get; private set; }
+
+        private HashSet<Measure> DirtyMeasures { get; } = [];
+
+        public void Want(Measure measure)
+        {
+            if (!Measures.Contains(measure))
+            {
+                Measures.Add(measure);
+            }
+        }
+
+        public void Load(ReadOnlySpan<RedisValue> values)
+        {
+            _current.Clear();
+            _read.Clear();
+            DirtyMeasures.Clear();
+            DirtyCount = 0;
+            for (int i = 0; i < Measures.Count; i++)
+            {
+                string text = values[i].AsString() ?? string.Empty;
+                _read[Measures[i]] = text;
+                _current[Measures[i]] = Parse(text);
+            }
+        }
+
+        public (long Time, long Reading)? Baseline(Measure measure) => _current[measure];
+
+        public void Set(Measure measure, long time, long reading)
+        {
+            _current[measure] = (time, reading);
+            if (DirtyMeasures.Add(measure))
+            {
+                DirtyCount++;
+            }
+        }
+
+        /// <summary>Per changed measure: the measure, the value read (empty: none) and the new <c>time:reading</c>.</summary>
+        public void AddChanges(RedisArgs args)
+        {
+            foreach (Measure measure in Measures)
+            {
+                if (DirtyMeasures.Contains(measure))
+                {
+                    (long time, long reading) = _current[measure]!.Value;
+                    args.Add((int)measure).Add(_read[measure])
+                        .Add(string.Create(CultureInfo.InvariantCulture, $"{time}:{reading}"));
+                }
+            }
+        }
+
+        // "timeMs:reading"; anything else counts as no baseline (as the earlier script did).
+        private static (long Time, long Reading)? Parse(string text)
+        {
+            int colon = text.Length > 1 ? text.IndexOf(':', 1) : -1;
+            return colon > 0 &&
+                long.TryParse(text.AsSpan(0, colon), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long time) &&
+                long.TryParse(text.AsSpan(colon + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long reading)
+                ? (time, reading)
+                : null;
+        }
+    }
+}

@@ -15,25 +15,62 @@ public sealed partial class IngestPipeline
     {
         // Batches already consumed are finished even after shutdown was requested (until the drain timeout):
         // their records are then durable and committed, not redelivered.
-        while (await reader.WaitToReadAsync(drainToken).ConfigureAwait(false))
+        // Two stages: batch n+1 is decoded (on this thread and the pool) while batch n is in Redis; applies and commits
+        // stay one at a time and in order.
+        Task? applying = null;
+        while (true)
         {
-            while (reader.TryRead(out ConsumedBatch? batch))
+            if (!reader.TryRead(out ConsumedBatch? batch))
             {
-                try
+                if (applying is not null)
                 {
-                    await ProcessBatchAsync(batch, drainToken).ConfigureAwait(false);
+                    await applying.ConfigureAwait(false);
+                    applying = null;
+                    continue;
                 }
-                finally
+
+                if (!await reader.WaitToReadAsync(drainToken).ConfigureAwait(false))
                 {
-                    Interlocked.Decrement(ref _batchesInFlight);
+                    return;
                 }
+
+                continue;
             }
+
+            DecodedRecord[] decoded;
+            try
+            {
+                decoded = DecodeBatch(batch.Records);
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _batchesInFlight);
+                throw;
+            }
+
+            if (applying is not null)
+            {
+                await applying.ConfigureAwait(false);
+            }
+
+            applying = ApplyAndCommitAsync(batch, decoded, drainToken);
         }
     }
 
-    private async Task ProcessBatchAsync(ConsumedBatch batch, CancellationToken cancellationToken)
+    private async Task ApplyAndCommitAsync(ConsumedBatch batch, DecodedRecord[] decoded, CancellationToken cancellationToken)
     {
-        List<ConsumeResult<byte[], byte[]>> records = batch.Records;
+        try
+        {
+            await ProcessBatchAsync(batch, decoded, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _batchesInFlight);
+        }
+    }
+
+    private DecodedRecord[] DecodeBatch(List<ConsumeResult<byte[], byte[]>> records)
+    {
         var decoded = new DecodedRecord[records.Count];
         long nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (records.Count >= ParallelDecodeThreshold && _options.DecodeParallelism > 1)
@@ -52,6 +89,12 @@ public sealed partial class IngestPipeline
             }
         }
 
+        return decoded;
+    }
+
+    private async Task ProcessBatchAsync(ConsumedBatch batch, DecodedRecord[] decoded, CancellationToken cancellationToken)
+    {
+        List<ConsumeResult<byte[], byte[]>> records = batch.Records;
         var accepted = new List<NormalizedEvent>(records.Count);
         List<int>? rejected = null;
         for (int i = 0; i < decoded.Length; i++)

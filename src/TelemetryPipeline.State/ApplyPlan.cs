@@ -16,6 +16,9 @@ internal sealed class ApplyPlan
 {
     private const long FuelAnomalyMl = 2_000_000;
     private const long HourMs = 3_600_000;
+    private const int FieldsPerSlot = (int)Measure.FuelFillMl + 1;
+
+    private static readonly string[] s_fieldsWithoutCodes = new string[BucketMath.BucketsPerDay * FieldsPerSlot];
 
     private readonly RedisKeyspace _keys;
     private readonly int _shard;
@@ -33,12 +36,13 @@ internal sealed class ApplyPlan
     private readonly List<MeterKey> _meterOrder = [];
 
     // Decisions (filled by Decide).
-    private readonly Dictionary<(string Identifier, long Day), BucketKey> _buckets = [];
+    private readonly Dictionary<(string Identifier, long Day), BucketKey> _buckets;
     private readonly List<BucketKey> _bucketOrder = [];
     private readonly Dictionary<long, List<string>> _incidents = [];
-    private readonly Dictionary<(string? Project, string? Cost), string> _codePairs = [];
+    private readonly Dictionary<(string? Project, string? Cost), string[]> _fieldsByCodes = [];
     private readonly Action<long, long> _addToCurrent;
     private NormalizedEvent _current;
+    private BucketKey? _lastBucket;
 
     public ApplyPlan(RedisKeyspace keys, int dedupeSetsPerHour, int shard, IReadOnlyList<NormalizedEvent> events, int[]? members, int count)
     {
@@ -51,9 +55,10 @@ internal sealed class ApplyPlan
         _dedupePosition = new int[count];
         Outcomes = new EventOutcome[count];
         _addToCurrent = (bucket, amount) => AddCell(_current, bucket, amount);
+        _buckets = new Dictionary<(string Identifier, long Day), BucketKey>(count);
 
         var setIndex = new Dictionary<(long Hour, int Slot), int>();
-        var firstSeen = new HashSet<(int Set, ulong Id)>();
+        var firstSeen = new HashSet<(int Set, ulong Id)>(count);
         for (int j = 0; j < count; j++)
         {
             NormalizedEvent e = Event(j);
@@ -164,6 +169,7 @@ internal sealed class ApplyPlan
 
         _buckets.Clear();
         _bucketOrder.Clear();
+        _lastBucket = null;
         _incidents.Clear();
         for (int j = 0; j < _count; j++)
         {
@@ -214,13 +220,7 @@ internal sealed class ApplyPlan
 
             int touch = Touch(bucket.Key);
             args.Add(bucket.Key).Add(touch).Add(bucket.NonZeroCells);
-            foreach ((string field, long amount) in bucket.Cells)
-            {
-                if (amount != 0)
-                {
-                    args.Add(field).Add(amount);
-                }
-            }
+            bucket.AddCells(args);
 
             if (touch == 1)
             {
@@ -358,23 +358,46 @@ internal sealed class ApplyPlan
         }
 
         long day = BucketMath.UtcDay(bucketStart);
-        if (!_buckets.TryGetValue((e.Identifier, day), out BucketKey? bucket))
+        BucketKey? bucket = _lastBucket;
+        if (bucket is null || bucket.Day != day || !ReferenceEquals(bucket.Identifier, e.Identifier))
         {
-            bucket = new BucketKey(_keys.Bucket(_shard, e.Identifier, day), e.Identifier, day);
-            _buckets.Add((e.Identifier, day), bucket);
-            _bucketOrder.Add(bucket);
+            ref BucketKey? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_buckets, (e.Identifier, day), out bool exists);
+            if (!exists)
+            {
+                slot = new BucketKey(_keys.Bucket(_shard, e.Identifier, day), e.Identifier, day);
+                _bucketOrder.Add(slot);
+            }
+
+            bucket = _lastBucket = slot!;
         }
 
-        if (!_codePairs.TryGetValue((e.ProjectCode, e.CostCode), out string? pair))
+        string field = Field(e.ProjectCode, e.CostCode, (int)((bucketStart - (day * BucketMath.DayMs)) / BucketMath.BucketMs), e.Measure);
+        bucket.Add(field, amount);
+    }
+
+    /// <summary>The bucket field <c>slot|measure|project|cost</c>, one string per distinct field in the process (no codes) or the batch.</summary>
+    private string Field(string? project, string? cost, int slot, Measure measure)
+    {
+        string[] fields;
+        if (string.IsNullOrEmpty(project) || string.IsNullOrEmpty(cost))
         {
-            pair = StoredRecords.CodePair(e.ProjectCode, e.CostCode) ?? "|";
-            _codePairs.Add((e.ProjectCode, e.CostCode), pair);
+            fields = s_fieldsWithoutCodes;
+        }
+        else if (!_fieldsByCodes.TryGetValue((project, cost), out fields!))
+        {
+            fields = new string[BucketMath.BucketsPerDay * FieldsPerSlot];
+            _fieldsByCodes.Add((project, cost), fields);
         }
 
-        int slot = (int)((bucketStart - (day * BucketMath.DayMs)) / BucketMath.BucketMs);
-        string field = string.Create(CultureInfo.InvariantCulture, $"{slot}|{(int)e.Measure}|{pair}");
-        ref long cell = ref CollectionsMarshal.GetValueRefOrAddDefault(bucket.Cells, field, out _);
-        cell = checked(cell + amount);
+        // Published once (plans of several shards run at the same time): every plan must see the same instance.
+        ref string field = ref fields[(slot * FieldsPerSlot) + (int)measure];
+        if (Volatile.Read(ref field) is { } known)
+        {
+            return known;
+        }
+
+        string created = StoredRecords.BucketField(slot, measure, project, cost);
+        return Interlocked.CompareExchange(ref field, created, null!) ?? created;
     }
 
     private sealed class DedupeSet(string key)
@@ -392,13 +415,13 @@ internal sealed class ApplyPlan
 
     private sealed class BucketKey(string key, string identifier, long day)
     {
+        private readonly List<(string Field, long Amount)> _cells = new(4);
+
         public string Key { get; } = key;
 
         public string Identifier { get; } = identifier;
 
         public long Day { get; } = day;
-
-        public Dictionary<string, long> Cells { get; } = new(StringComparer.Ordinal);
 
         public bool HasCells => NonZeroCells > 0;
 
@@ -407,12 +430,39 @@ internal sealed class ApplyPlan
             get
             {
                 int n = 0;
-                foreach (long amount in Cells.Values)
+                foreach ((_, long amount) in _cells)
                 {
                     n += amount != 0 ? 1 : 0;
                 }
 
                 return n;
+            }
+        }
+
+        /// <summary>Adds to a cell; fields are the plan's shared strings, so reference equality finds them (a batch touches few cells per key).</summary>
+        public void Add(string field, long amount)
+        {
+            Span<(string Field, long Amount)> cells = CollectionsMarshal.AsSpan(_cells);
+            for (int i = 0; i < cells.Length; i++)
+            {
+                if (ReferenceEquals(cells[i].Field, field))
+                {
+                    cells[i].Amount = checked(cells[i].Amount + amount);
+                    return;
+                }
+            }
+
+            _cells.Add((field, amount));
+        }
+
+        public void AddCells(RedisArgs args)
+        {
+            foreach ((string field, long amount) in _cells)
+            {
+                if (amount != 0)
+                {
+                    args.Add(field).Add(amount);
+                }
             }
         }
     }

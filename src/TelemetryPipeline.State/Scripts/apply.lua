@@ -2,13 +2,13 @@
 -- dedupe marks, meter baselines, bucket increments, day-index members and meter incidents of one shard's batch.
 -- Redis runs a script atomically and propagates its effects as one unit, so either all of it happens or none; every
 -- check comes before the first write, so a conflict writes nothing. The caller decided every event in C#; this
--- script does no arithmetic of its own (HINCRBY adds as 64-bit integers).
+-- script only adds the bucket amounts it was given to what the cells hold.
 --
 -- KEYS[1]  the shard's hash tag "{prefix:shard}"; every key below starts with it, so the call touches one slot.
 -- ARGV[1]  the layout phase 1 saw         ARGV[2] dedupe set TTL (s)     ARGV[3] bucket/index/meter/incident TTL (s)
 -- then nD, per dedupe set:   key, touch, count, ids          (SADD; must all be absent)
 -- then nM, per meter key:    key, touch, count, count x (measure, value read or '', new value)   (HMGET must match)
--- then nB, per bucket key:   key, touch, count, count x (field, amount)   (HINCRBY)
+-- then nB, per bucket key:   key, touch, count, count x (field, amount)   (added to the cells)
 -- then nI, per day index:    key, touch, count, identifiers  (SADD)
 -- then nA, per incident day: key, touch, count, records      (RPUSH)
 -- "touch" 1 sets the key's TTL (the caller sends it about once a day per key, see KeyTouchTracker).
@@ -18,7 +18,9 @@ local tag = KEYS[1]
 local A = ARGV
 local call = redis.call
 local unpack = unpack
+local fmt = string.format
 local CHUNK = 1000
+local TWO53 = 9007199254740992
 
 if call('GET', tag .. ':layout') ~= A[1] then return 'CONFLICT layout' end
 local dttl, bttl = A[2], A[3]
@@ -80,12 +82,36 @@ for _ = 1, tonumber(A[pos]) do
   pos = pos + 2 + count * 3
 end
 
+-- Buckets: one HMGET and one HSET per key instead of one HINCRBY per cell. Lua numbers are doubles, exact below
+-- 2^53; a cell whose value or sum could leave that range is added by HINCRBY (64-bit integers) instead.
 pos = pos + 1
 for _ = 1, tonumber(A[pos]) do
   pos = pos + 1
   local key, touch, count = A[pos], A[pos + 1], tonumber(A[pos + 2])
-  for j = 1, count do
-    call('HINCRBY', key, A[pos + 1 + j * 2], A[pos + 2 + j * 2])
+  if count == 1 or count > CHUNK then
+    for j = 1, count do
+      call('HINCRBY', key, A[pos + 1 + j * 2], A[pos + 2 + j * 2])
+    end
+  else
+    local fields = {}
+    for j = 1, count do fields[j] = A[pos + 1 + j * 2] end
+    local current = call('HMGET', key, unpack(fields))
+    local args = {}
+    for j = 1, count do
+      local v, amount = current[j], A[pos + 2 + j * 2]
+      if not v then
+        args[#args + 1] = fields[j]; args[#args + 1] = amount
+      else
+        local a, b = tonumber(v), tonumber(amount)
+        local sum = a + b
+        if a < TWO53 and a > -TWO53 and b < TWO53 and b > -TWO53 and sum < TWO53 and sum > -TWO53 then
+          args[#args + 1] = fields[j]; args[#args + 1] = fmt('%d', sum)
+        else
+          call('HINCRBY', key, fields[j], amount)
+        end
+      end
+    end
+    if #args > 0 then call('HSET', key, unpack(args)) end
   end
   if touch == '1' then call('EXPIRE', key, bttl) end
   pos = pos + 2 + count * 2

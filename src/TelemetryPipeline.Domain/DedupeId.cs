@@ -4,7 +4,8 @@ namespace TelemetryPipeline.Domain;
 
 /// <summary>
 /// The 64-bit dedupe fingerprint of (record type, source, eventId): FNV-1a over the UTF-8 bytes.
-/// Its collision domain is one dedupe hash (one identifier, one hour), so 64 bits are plenty.
+/// Its collision domain is one dedupe set (one shard, one hour, one of Redis:DedupeSetsPerHour): at 100,000 ids per
+/// hour and shard the chance of any collision in a year is ~10^-6, so 64 bits are plenty.
 /// </summary>
 public static class DedupeId
 {

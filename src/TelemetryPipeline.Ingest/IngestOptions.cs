@@ -11,8 +11,11 @@ public sealed record IngestOptions
     /// </summary>
     public int BatchSize { get; init; } = 5_000;
 
-    /// <summary>How long a batch waits for more records once its first one arrived; bounds latency on a quiet stream.</summary>
-    public int BatchLingerMs { get; init; } = 50;
+    /// <summary>
+    /// How long a batch waits for more records once its first one arrived; bounds latency on a quiet stream. 25 ms gave
+    /// the best p99 at half of the maximum rate here (perf/results/README.md); a full batch never waits.
+    /// </summary>
+    public int BatchLingerMs { get; init; } = 25;
 
     /// <summary>Threads decoding and validating one batch; Avro decode is the CPU-heavy stage.</summary>
     public int DecodeParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Confluent.Kafka;
@@ -10,6 +12,9 @@ public sealed partial class IngestPipeline
 {
     // Below this many records a batch is decoded on the calling thread: fan-out costs more than it saves.
     private const int ParallelDecodeThreshold = 256;
+
+    // Event lists handed to the store, reused: the batch being decoded and the one being applied each hold one.
+    private readonly ConcurrentBag<List<NormalizedEvent>> _eventLists = [];
 
     private async Task ProcessLoopAsync(ChannelReader<ConsumedBatch> reader, CancellationToken drainToken)
     {
@@ -65,13 +70,15 @@ public sealed partial class IngestPipeline
         }
         finally
         {
+            ArrayPool<DecodedRecord>.Shared.Return(decoded, clearArray: true);
             Interlocked.Decrement(ref _batchesInFlight);
         }
     }
 
+    // Rented (a 5,000-record batch's array is a large object: allocating one per batch would cost gen-2 collections).
     private DecodedRecord[] DecodeBatch(List<ConsumeResult<byte[], byte[]>> records)
     {
-        var decoded = new DecodedRecord[records.Count];
+        DecodedRecord[] decoded = ArrayPool<DecodedRecord>.Shared.Rent(records.Count);
         long nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (records.Count >= ParallelDecodeThreshold && _options.DecodeParallelism > 1)
         {
@@ -95,9 +102,9 @@ public sealed partial class IngestPipeline
     private async Task ProcessBatchAsync(ConsumedBatch batch, DecodedRecord[] decoded, CancellationToken cancellationToken)
     {
         List<ConsumeResult<byte[], byte[]>> records = batch.Records;
-        var accepted = new List<NormalizedEvent>(records.Count);
+        List<NormalizedEvent> accepted = _eventLists.TryTake(out List<NormalizedEvent>? pooled) ? pooled : new List<NormalizedEvent>(records.Count);
         List<int>? rejected = null;
-        for (int i = 0; i < decoded.Length; i++)
+        for (int i = 0; i < records.Count; i++)
         {
             if (decoded[i].Accepted)
             {
@@ -110,15 +117,23 @@ public sealed partial class IngestPipeline
         }
 
         int redisCalls = 0;
-        if (accepted.Count > 0)
+        try
         {
-            ApplyBatchResult result = await ApplyWithRetryAsync(accepted, cancellationToken).ConfigureAwait(false);
-            redisCalls = result.RedisCalls;
-            foreach (EventOutcome outcome in result.Outcomes)
+            if (accepted.Count > 0)
             {
-                _metrics.RecordOutcome(outcome);
-                _totals.AddOutcome(outcome);
+                ApplyBatchResult result = await ApplyWithRetryAsync(accepted, cancellationToken).ConfigureAwait(false);
+                redisCalls = result.RedisCalls;
+                foreach (EventOutcome outcome in result.Outcomes)
+                {
+                    _metrics.RecordOutcome(outcome);
+                    _totals.AddOutcome(outcome);
+                }
             }
+        }
+        finally
+        {
+            accepted.Clear();
+            _eventLists.Add(accepted);
         }
 
         if (rejected is not null)

@@ -52,8 +52,11 @@ public sealed record KafkaOptions
     /// <summary>Pre-fetch buffer per consumer, in KiB: bounds memory when processing lags behind fetching.</summary>
     public int QueuedMaxMessagesKbytes { get; init; } = 65_536;
 
-    /// <summary>How long a broker may hold a fetch waiting for data; bounds the latency of a quiet topic.</summary>
-    public int FetchWaitMaxMs { get; init; } = 100;
+    /// <summary>
+    /// How long a broker may hold a fetch waiting for data; bounds the latency of a quiet topic. 10 ms (librdkafka's
+    /// default is 500) halved p50 and p99 at half of the maximum rate here; it costs more fetch requests on idle partitions.
+    /// </summary>
+    public int FetchWaitMaxMs { get; init; } = 10;
 
     /// <summary>Producer batching delay: larger batches compress better and cost fewer requests.</summary>
     public int LingerMs { get; init; } = 5;

@@ -21,22 +21,25 @@ internal sealed class ApplyPlan
     private static readonly string[] s_fieldsWithoutCodes = new string[BucketMath.BucketsPerDay * FieldsPerSlot];
 
     private readonly RedisKeyspace _keys;
-    private readonly int _shard;
-    private readonly IReadOnlyList<NormalizedEvent> _events;
-    private readonly int[]? _members;
-    private readonly int _count;
+    private int _shard;
+    private readonly int _dedupeSetsPerHour;
+    private IReadOnlyList<NormalizedEvent> _events = [];
+    private int[]? _members;
+    private int _count;
 
     // Dedupe: per event its set and its position in the set's candidate list (-1: an earlier event of the batch has the same id).
-    private readonly int[] _dedupeSet;
-    private readonly int[] _dedupePosition;
+    private int[] _dedupeSet = [];
+    private int[] _dedupePosition = [];
     private readonly List<DedupeSet> _sets = [];
+    private readonly Dictionary<(long Hour, int Slot), int> _setIndex = [];
+    private readonly HashSet<(int Set, ulong Id)> _firstSeen = [];
 
     // Meters: per (identifier, measure) read once.
     private readonly Dictionary<string, MeterKey> _meters = new(StringComparer.Ordinal);
     private readonly List<MeterKey> _meterOrder = [];
 
     // Decisions (filled by Decide).
-    private readonly Dictionary<(string Identifier, long Day), BucketKey> _buckets;
+    private readonly Dictionary<(string Identifier, long Day), BucketKey> _buckets = [];
     private readonly List<BucketKey> _bucketOrder = [];
     private readonly Dictionary<long, List<string>> _incidents = [];
     private readonly Dictionary<(string? Project, string? Cost), string[]> _fieldsByCodes = [];
@@ -44,37 +47,62 @@ internal sealed class ApplyPlan
     private NormalizedEvent _current;
     private BucketKey? _lastBucket;
 
-    public ApplyPlan(RedisKeyspace keys, int dedupeSetsPerHour, int shard, IReadOnlyList<NormalizedEvent> events, int[]? members, int count)
+    /// <summary>
+    /// A plan to be <see cref="Prepare"/>d for one shard's batch at a time. Plans are reused (the store pools them): the
+    /// collections keep their capacity, so a 5,000-event batch does not allocate its large tables anew each time.
+    /// </summary>
+    public ApplyPlan(RedisKeyspace keys, int dedupeSetsPerHour)
     {
         _keys = keys;
+        _dedupeSetsPerHour = dedupeSetsPerHour;
+        _addToCurrent = (bucket, amount) => AddCell(_current, bucket, amount);
+    }
+
+    /// <summary>Takes a shard's events (<paramref name="members"/> index <paramref name="events"/>; null: all of them) and works out what to read.</summary>
+    public void Prepare(int shard, IReadOnlyList<NormalizedEvent> events, int[]? members, int count)
+    {
         _shard = shard;
         _events = events;
         _members = members;
         _count = count;
-        _dedupeSet = new int[count];
-        _dedupePosition = new int[count];
-        Outcomes = new EventOutcome[count];
-        _addToCurrent = (bucket, amount) => AddCell(_current, bucket, amount);
-        _buckets = new Dictionary<(string Identifier, long Day), BucketKey>(count);
+        if (_dedupeSet.Length < count)
+        {
+            _dedupeSet = new int[count];
+            _dedupePosition = new int[count];
+            Outcomes = new EventOutcome[count];
+        }
 
-        var setIndex = new Dictionary<(long Hour, int Slot), int>();
-        var firstSeen = new HashSet<(int Set, ulong Id)>(count);
+        _sets.Clear();
+        _setIndex.Clear();
+        _firstSeen.Clear();
+        _meters.Clear();
+        _meterOrder.Clear();
+        _buckets.Clear();
+        _bucketOrder.Clear();
+        _incidents.Clear();
+        if (_fieldsByCodes.Count > 4096)
+        {
+            _fieldsByCodes.Clear();
+        }
+
+        _lastBucket = null;
+        _current = default;
         for (int j = 0; j < count; j++)
         {
             NormalizedEvent e = Event(j);
             long hour = Math.DivRem(e.EventTimeMs, HourMs, out long rest) - (rest < 0 ? 1 : 0);
-            int slot = (int)(e.DedupeId % (ulong)dedupeSetsPerHour);
-            if (!setIndex.TryGetValue((hour, slot), out int set))
+            int slot = (int)(e.DedupeId % (ulong)_dedupeSetsPerHour);
+            if (!_setIndex.TryGetValue((hour, slot), out int set))
             {
                 set = _sets.Count;
-                setIndex.Add((hour, slot), set);
-                _sets.Add(new DedupeSet(keys.Dedupe(shard, hour, slot)));
+                _setIndex.Add((hour, slot), set);
+                _sets.Add(new DedupeSet(_keys.Dedupe(shard, hour, slot)));
             }
 
             _dedupeSet[j] = set;
             List<long> candidates = _sets[set].Candidates;
             // Same id within the same set: the later one is a duplicate of the earlier, whatever Redis holds.
-            if (!firstSeen.Add((set, e.DedupeId)))
+            if (!_firstSeen.Add((set, e.DedupeId)))
             {
                 _dedupePosition[j] = -1;
             }
@@ -84,21 +112,23 @@ internal sealed class ApplyPlan
                 candidates.Add(unchecked((long)e.DedupeId));
             }
 
-            if (e.Kind == ContributionKind.MeterReading && !_meters.ContainsKey(e.Identifier))
-            {
-                var meter = new MeterKey(keys.Meter(shard, e.Identifier));
-                _meters.Add(e.Identifier, meter);
-                _meterOrder.Add(meter);
-            }
-
             if (e.Kind == ContributionKind.MeterReading)
             {
-                _meters[e.Identifier].Want(e.Measure);
+                if (!_meters.TryGetValue(e.Identifier, out MeterKey? meter))
+                {
+                    meter = new MeterKey(_keys.Meter(shard, e.Identifier));
+                    _meters.Add(e.Identifier, meter);
+                    _meterOrder.Add(meter);
+                }
+
+                meter.Want(e.Measure);
             }
         }
     }
 
-    public EventOutcome[] Outcomes { get; }
+    /// <summary>The outcome of each of the batch's events (the first <c>count</c> entries), valid after <see cref="Decide"/>.</summary>
+    public EventOutcome[] Outcomes { get; private set; } = [];
+
 
     /// <summary>True when <see cref="Decide"/> found nothing to write: every event a duplicate (any other outcome marks its id).</summary>
     public bool NothingToWrite => _sets.TrueForAll(static s => s.Marks.Count == 0);

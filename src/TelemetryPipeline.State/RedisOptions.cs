@@ -12,7 +12,7 @@ public sealed record RedisOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string Section = "Redis";
 
-    /// <summary>Most shards: each is one hash-tagged slot and one script call per batch.</summary>
+    /// <summary>Most shards: each is one hash-tagged slot and one read plus one apply script call per batch.</summary>
     public const int MaxShards = 1024;
 
     /// <summary><c>host:port</c> of the Redis server (or of the node owning every shard's slot).</summary>
@@ -51,17 +51,17 @@ public sealed record RedisOptions
 
     /// <summary>
     /// How long an event id is remembered; must match the ingest rule that rejects events older than this
-    /// (ALLOCATION-RULES.md: 30 days). Dedupe hashes live one day longer.
+    /// (ALLOCATION-RULES.md: 30 days). Dedupe sets live one day longer.
     /// </summary>
     public TimeSpan DedupeRetention { get; init; } = TimeSpan.FromDays(30);
 
     /// <summary>
     /// Dedupe sets per shard and UTC hour: an event id is filed in set <c>id mod this</c> of its event hour. Choose it
-    /// so that a set holds roughly 20 to 500 ids (expected ids per shard and hour / 200): then Redis keeps each set as
+    /// so that a set holds roughly 20 to 500 ids (ids per shard in the busiest hour / 200): then Redis keeps each set as
     /// an intset (8 bytes per id, up to <c>set-max-intset-entries</c>, 512 by default) and the per-key overhead is
     /// spread thin. Recorded in Redis when a shard is first written; a different value afterwards is refused.
     /// </summary>
-    public int DedupeSetsPerHour { get; init; } = 64;
+    public int DedupeSetsPerHour { get; init; } = 256;
 
     /// <summary>
     /// Time to live of bucket, day-index, meter-baseline and incident keys after their last write (at least this less

@@ -124,7 +124,21 @@ public sealed partial class RedisTelemetryStore
     private async Task<int> ApplyShardAsync(
         int shard, IReadOnlyList<NormalizedEvent> events, int[]? members, int count, EventOutcome[] outcomes, CancellationToken cancellationToken)
     {
-        var plan = new ApplyPlan(_keys, Options.DedupeSetsPerHour, shard, events, members, count);
+        ApplyPlan plan = _plans.TryTake(out ApplyPlan? pooled) ? pooled : new ApplyPlan(_keys, Options.DedupeSetsPerHour);
+        try
+        {
+            plan.Prepare(shard, events, members, count);
+            return await ApplyPlanAsync(plan, shard, members, count, outcomes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _plans.Add(plan);
+        }
+    }
+
+    private async Task<int> ApplyPlanAsync(
+        ApplyPlan plan, int shard, int[]? members, int count, EventOutcome[] outcomes, CancellationToken cancellationToken)
+    {
         int calls = 0;
         for (int attempt = 1; ; attempt++)
         {

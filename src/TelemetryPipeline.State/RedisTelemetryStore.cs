@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using TelemetryPipeline.Domain;
@@ -29,6 +30,7 @@ public sealed partial class RedisTelemetryStore : ITelemetryStore, IAsyncDisposa
     private readonly long _bucketTtlSeconds;
     private readonly string _proposedLayout;
     private readonly KeyTouchTracker _touches = new();
+    private readonly ConcurrentBag<ApplyPlan> _plans = [];
     private readonly TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>A store over a connection the caller owns (and disposes).</summary>
@@ -48,7 +50,7 @@ public sealed partial class RedisTelemetryStore : ITelemetryStore, IAsyncDisposa
         Options = options;
         _keys = new RedisKeyspace(options.KeyPrefix, options.Shards);
 
-        // Dedupe hashes outlive the retention by a day so that a duplicate accepted on the last day still finds its id.
+        // Dedupe sets outlive the retention by a day so that a duplicate accepted on the last day still finds its id.
         _dedupeTtlSeconds = (long)(options.DedupeRetention + TimeSpan.FromDays(1)).TotalSeconds;
         _bucketTtlSeconds = (long)options.BucketTtl.TotalSeconds;
         _proposedLayout = LayoutPrefix(options.DedupeSetsPerHour) + "epoch=" + Guid.NewGuid().ToString("N");

@@ -359,7 +359,7 @@ public sealed class RedisTelemetryStoreTests(RedisFixture redis)
         Func<Task> apply = () => other.ApplyAsync([Point(Machine, "b", Day0, 1)], CancellationToken.None);
 
         (await apply.Should().ThrowAsync<RedisConfigurationException>()).Which.Message.Should()
-            .Contain("Redis:DedupeSetsPerHour is 128").And.Contain("dedupe-sets-per-hour=64");
+            .Contain("Redis:DedupeSetsPerHour is 128").And.Contain("dedupe-sets-per-hour=256");
     }
 
     [Fact]

@@ -71,7 +71,7 @@ internal sealed record LoadOptions
 
     public int BatchSize { get; init; } = 5_000;
 
-    public int BatchLingerMs { get; init; } = 50;
+    public int BatchLingerMs { get; init; } = 25;
 
     public int DecodeParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
@@ -83,7 +83,7 @@ internal sealed record LoadOptions
 
     public int MaxPartitionFetchBytes { get; init; } = 1_048_576;
 
-    public int FetchWaitMaxMs { get; init; } = 100;
+    public int FetchWaitMaxMs { get; init; } = 10;
 
     public int QueuedMaxMessagesKbytes { get; init; } = 65_536;
 

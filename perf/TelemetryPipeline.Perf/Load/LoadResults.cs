@@ -35,7 +35,7 @@ internal sealed record ContenderResult
     /// <summary>Event ids remembered for dedupe (hash fields, or top-level keys for the naive reference).</summary>
     public long RememberedIds { get; init; }
 
-    /// <summary>Keys holding the remembered ids (dedupe hashes; for the naive reference one key per id).</summary>
+    /// <summary>Keys holding the remembered ids (dedupe sets; for the naive reference one key per id).</summary>
     public long RememberedIdKeys { get; init; }
 
     /// <summary><c>used_memory</c> of the dedupe keys alone (everything else deleted) minus the empty server's, per remembered id.</summary>

@@ -58,7 +58,7 @@ internal static class TelemetryPipelineContender
         var outcome = new ContenderOutcome
         {
             Name = name,
-            Description = "TelemetryPipeline run: batch consume, parallel decode, one atomic EVALSHA per batch, commit after durable",
+            Description = "TelemetryPipeline run: batch consume, parallel decode (one batch ahead), one read + one atomic apply script call per batch, commit after durable",
             Clock = clock,
         };
         IngestTotals totals;

@@ -249,7 +249,17 @@ public sealed partial class IngestPipeline
 
         try
         {
-            _consumer.Commit(offsets);
+            if (_kafka.CommitIntervalMs > 0)
+            {
+                foreach (TopicPartitionOffset offset in offsets)
+                {
+                    _consumer.StoreOffset(offset);
+                }
+            }
+            else
+            {
+                _consumer.Commit(offsets);
+            }
         }
         catch (KafkaException ex)
         {

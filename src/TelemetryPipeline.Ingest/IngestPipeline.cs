@@ -62,6 +62,14 @@ public sealed partial class IngestPipeline : IAsyncDisposable
         KafkaNative.EnsureLoaded();
         ConsumerConfig consumerConfig = kafka.ToConsumerConfig();
         consumerConfig.EnablePartitionEof = true;
+        if (kafka.CommitIntervalMs > 0)
+        {
+            // Offsets are stored only after their batch is durable (auto offset store stays off); librdkafka commits what
+            // was stored in the background, on revocation and on close.
+            consumerConfig.EnableAutoCommit = true;
+            consumerConfig.AutoCommitIntervalMs = kafka.CommitIntervalMs;
+        }
+
         _consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
@@ -146,6 +154,19 @@ public sealed partial class IngestPipeline : IAsyncDisposable
             _atEof.TryRemove(partition.TopicPartition, out _);
         }
 
+        if (_kafka.CommitIntervalMs > 0)
+        {
+            // Hand the partitions over with what is durable committed (librdkafka would also do so; being explicit costs one call).
+            try
+            {
+                _consumer.Commit();
+            }
+            catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_NoOffset or ErrorCode.RebalanceInProgress or ErrorCode.Local_State)
+            {
+                LogCommitOnRevokeSkipped(_logger, ex.Error.Reason);
+            }
+        }
+
         LogRevoked(_logger, partitions.Count);
     }
 
@@ -186,6 +207,9 @@ public sealed partial class IngestPipeline : IAsyncDisposable
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Kafka: {Code} {Reason}")]
     private static partial void LogKafkaError(ILogger logger, ErrorCode code, string reason, Exception? exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "Commit on revocation skipped ({Reason}); the next owner replays from the last commit")]
+    private static partial void LogCommitOnRevokeSkipped(ILogger logger, string reason);
 }
 
 /// <summary>Consumed records of one batch, in consume order.</summary>

@@ -8,9 +8,10 @@ using TelemetryPipeline.State.Resp;
 namespace TelemetryPipeline.Perf.Micro;
 
 /// <summary>
-/// Batch building in the store: <see cref="RedisTelemetryStore.ApplyAsync"/> over a connection that answers at once with
-/// the right number of outcome digits, so what is measured is the client side of one apply — contract checks,
-/// identifier and code-pair tables, the packed 43-byte event records, the reply's decoding (and per-shard splitting).
+/// Batch building in the store: <see cref="RedisTelemetryStore.ApplyAsync"/> over a connection that answers at once (the
+/// read script: no id known, no baselines; the apply script: OK), so what is measured is the client side of one apply —
+/// contract checks, per-shard splitting, dedupe sets, deciding every event and spreading it into cells, both scripts'
+/// arguments and replies.
 /// </summary>
 [MemoryDiagnoser]
 public class BatchBuildBenchmarks
@@ -48,13 +49,15 @@ public class BatchBuildBenchmarks
             counts[RedisKeyspace.ShardOf(e.Identifier, Shards)]++;
         }
 
-        var replies = new RedisValue[Shards];
+        var reads = new RedisValue[Shards];
+        string layout = string.Create(CultureInfo.InvariantCulture, $"v2 dedupe-sets-per-hour={new RedisOptions().DedupeSetsPerHour} epoch=bench");
         for (int shard = 0; shard < Shards; shard++)
         {
-            replies[shard] = RedisValue.BulkString(Encoding.ASCII.GetBytes(new string('0', counts[shard])));
+            reads[shard] = RedisValue.Array([
+                RedisValue.BulkString(layout), RedisValue.BulkString(Encoding.ASCII.GetBytes(new string('0', counts[shard]))), RedisValue.Array([])]);
         }
 
-        _store = new RedisTelemetryStore(new InstantConnection(replies), new RedisOptions { Shards = Shards });
+        _store = new RedisTelemetryStore(new InstantConnection(reads), new RedisOptions { Shards = Shards });
     }
 
     [Benchmark]
@@ -64,8 +67,8 @@ public class BatchBuildBenchmarks
         return result.Outcomes.Length;
     }
 
-    /// <summary>Answers every script call with "0" per event of the shard named by its hash tag, without a server.</summary>
-    private sealed class InstantConnection(RedisValue[] replyPerShard) : IRedisConnection
+    /// <summary>Answers read scripts with the shard's prepared reply (named by its hash tag) and apply scripts with OK, without a server.</summary>
+    private sealed class InstantConnection(RedisValue[] readPerShard) : IRedisConnection
     {
         public string Endpoint => "instant";
 
@@ -77,11 +80,16 @@ public class BatchBuildBenchmarks
 
         public Task<RedisValue> EvalShaAsync(RedisScript script, IReadOnlyList<string> keys, RedisArgs args, CancellationToken cancellationToken)
         {
+            if (script != RedisTelemetryStore.ApplyScripts[0])
+            {
+                return Task.FromResult(RedisValue.BulkString("OK"));
+            }
+
             // keys[0] is the shard's hash tag "{prefix:shard}".
             string tag = keys[0];
             int colon = tag.LastIndexOf(':');
             int shard = int.Parse(tag.AsSpan(colon + 1, tag.Length - colon - 2), CultureInfo.InvariantCulture);
-            return Task.FromResult(replyPerShard[shard]);
+            return Task.FromResult(readPerShard[shard]);
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -5,9 +5,9 @@ using TelemetryPipeline.State.Resp;
 namespace TelemetryPipeline.Perf.Micro;
 
 /// <summary>
-/// RESP2 parsing (<see cref="RespReader"/>) of the replies the pipeline reads most — the apply script's outcome string,
+/// RESP2 parsing (<see cref="RespReader"/>) of the replies the pipeline reads most — the read script's dedupe flags,
 /// a bucket hash's HGETALL array, a run of integer replies — and argument encoding (<see cref="RedisArgs"/>) of a
-/// small command and of a batch's packed event records.
+/// small command and of a batch's apply arguments.
 /// </summary>
 [MemoryDiagnoser]
 public class RespBenchmarks
@@ -15,7 +15,8 @@ public class RespBenchmarks
     private byte[] _outcomes = [];
     private byte[] _hgetall = [];
     private byte[] _integers = [];
-    private byte[] _records = [];
+    private long[] _ids = [];
+    private string[] _fields = [];
 
     [GlobalSetup]
     public void Setup()
@@ -38,13 +39,14 @@ public class RespBenchmarks
         }
 
         _integers = Encoding.ASCII.GetBytes(integers.ToString());
-        _records = new byte[5000 * 43];
-        new Random(1).NextBytes(_records);
+        var random = new Random(1);
+        _ids = [.. Enumerable.Range(0, 5000).Select(_ => random.NextInt64(long.MinValue, long.MaxValue))];
+        _fields = [.. Enumerable.Range(0, 96 * 4).Select(i => $"{i / 4}|{(i % 4) + 1}|PRJ-1001|03-200")];
     }
 
-    /// <summary>The apply script's reply for a 5,000-event batch: one bulk string of outcome digits.</summary>
+    /// <summary>The read script's dedupe flags for a 5,000-event batch: one bulk string of '0'/'1' digits.</summary>
     [Benchmark]
-    public int ParseApplyReply()
+    public int ParseReadFlags()
     {
         var reader = new RespReader(_outcomes);
         return reader.TryReadValue(out RedisValue value) ? value.Bytes.Length : -1;
@@ -80,13 +82,25 @@ public class RespBenchmarks
         return args.EncodedLength;
     }
 
-    /// <summary>The packed records argument of a 5,000-event apply (43 bytes per event) plus its small arguments.</summary>
+    /// <summary>
+    /// The arguments of a 5,000-event apply: every id (signed decimal) once, and 3.4 bucket cells per event (field and
+    /// amount), as the load run's batches carry them.
+    /// </summary>
     [Benchmark]
     public int EncodeApplyArguments()
     {
-        using var args = new RedisArgs(_records.Length + 256);
-        args.Add(2_678_400L).Add(6_048_000L).Add(1200).Add(4);
-        _records.CopyTo(args.AddSpan(_records.Length));
+        using var args = new RedisArgs(5000 * 100);
+        args.Add("v2 dedupe-sets-per-hour=256 epoch=0123456789abcdef").Add(2_678_400L).Add(6_048_000L).Add(_ids.Length);
+        foreach (long id in _ids)
+        {
+            args.Add(id);
+        }
+
+        for (int i = 0; i < 17_000; i++)
+        {
+            args.Add(_fields[i % _fields.Length]).Add(i * 1_000L);
+        }
+
         return args.EncodedLength;
     }
 }

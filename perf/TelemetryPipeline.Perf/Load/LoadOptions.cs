@@ -45,10 +45,9 @@ internal sealed record LoadOptions
 
     /// <summary>
     /// Seconds between the paced consumer's assignment and the first paced record. After a group join the consumer
-    /// still fetches committed offsets and lists the earliest offsets of every partition, and about 4–5 s after the first
-    /// assignment the mock cluster's group settles once more: records produced until then wait ~1 s (measured: a
-    /// p50 of 250–550 ms and p99 of 900 ms in that one second with delays 0 and 3, no such second with 10). That is
-    /// group start-up, which every Kafka consumer pays on a rebalance, not the pipeline's steady-state latency.
+    /// still fetches committed offsets and lists the earliest offsets of every partition; with delays of 0 and 3 s one
+    /// second ~4–5 s after the assignment had p50 250–550 ms and p99 ~900 ms. 10 s keeps that group start-up out of
+    /// the measurement (a one-second stall can still occur later: perf/results/README.md).
     /// </summary>
     public double PacedStartDelaySeconds { get; init; } = 10;
 

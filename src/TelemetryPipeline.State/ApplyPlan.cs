@@ -263,29 +263,23 @@ internal sealed class ApplyPlan
             }
         }
 
-        args.Add(index.Count);
-        foreach ((long day, List<string> members) in index)
-        {
-            string key = _keys.DayIndex(_shard, day);
-            args.Add(key).Add(Touch(key)).Add(members.Count);
-            foreach (string member in members)
-            {
-                args.Add(member);
-            }
-        }
-
-        args.Add(_incidents.Count);
-        foreach ((long day, List<string> records) in _incidents)
-        {
-            string key = _keys.Incidents(_shard, day);
-            args.Add(key).Add(Touch(key)).Add(records.Count);
-            foreach (string record in records)
-            {
-                args.Add(record);
-            }
-        }
-
+        AddMembers(index, day => _keys.DayIndex(_shard, day));
+        AddMembers(_incidents, day => _keys.Incidents(_shard, day));
         return args;
+
+        void AddMembers(Dictionary<long, List<string>> byDay, Func<long, string> keyOf)
+        {
+            args.Add(byDay.Count);
+            foreach ((long day, List<string> members) in byDay)
+            {
+                string key = keyOf(day);
+                args.Add(key).Add(Touch(key)).Add(members.Count);
+                foreach (string member in members)
+                {
+                    args.Add(member);
+                }
+            }
+        }
 
         int Touch(string key)
         {

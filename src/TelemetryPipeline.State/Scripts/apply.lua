@@ -56,18 +56,24 @@ for _ = 1, tonumber(A[pos]) do
 end
 
 -- Writes.
-pos = dedupeAt
-for _ = 1, tonumber(A[pos]) do
-  pos = pos + 1
-  local key, touch, count = A[pos], A[pos + 1], tonumber(A[pos + 2])
-  local first = pos + 3
-  local last = first + count - 1
-  for s = first, last, CHUNK do
-    call('SADD', key, unpack(A, s, math.min(s + CHUNK - 1, last)))
+
+-- A section of (key, touch, count, members) groups written with SADD or RPUSH; returns the position of its last argument.
+local function addMembers(at, command, ttl)
+  for _ = 1, tonumber(A[at]) do
+    at = at + 1
+    local key, touch, count = A[at], A[at + 1], tonumber(A[at + 2])
+    local first = at + 3
+    local last = first + count - 1
+    for s = first, last, CHUNK do
+      call(command, key, unpack(A, s, math.min(s + CHUNK - 1, last)))
+    end
+    if touch == '1' then call('EXPIRE', key, ttl) end
+    at = last
   end
-  if touch == '1' then call('EXPIRE', key, dttl) end
-  pos = last
+  return at
 end
+
+addMembers(dedupeAt, 'SADD', dttl)
 
 pos = metersAt
 for _ = 1, tonumber(A[pos]) do
@@ -117,19 +123,7 @@ for _ = 1, tonumber(A[pos]) do
   pos = pos + 2 + count * 2
 end
 
-for _, command in ipairs({ 'SADD', 'RPUSH' }) do
-  pos = pos + 1
-  for _ = 1, tonumber(A[pos]) do
-    pos = pos + 1
-    local key, touch, count = A[pos], A[pos + 1], tonumber(A[pos + 2])
-    local first = pos + 3
-    local last = first + count - 1
-    for s = first, last, CHUNK do
-      call(command, key, unpack(A, s, math.min(s + CHUNK - 1, last)))
-    end
-    if touch == '1' then call('EXPIRE', key, bttl) end
-    pos = last
-  end
-end
+pos = addMembers(pos + 1, 'SADD', bttl)
+addMembers(pos + 1, 'RPUSH', bttl)
 
 return 'OK'

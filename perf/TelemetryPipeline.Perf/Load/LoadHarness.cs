@@ -254,7 +254,7 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
                 await pacer.WriteLineAsync("go").ConfigureAwait(false);
                 string done = await pacer.ReadLineStartingAsync(PaceCommand.DonePrefix, options.ContenderTimeout, cancellationToken).ConfigureAwait(false);
                 PacedResult produced = PaceCommand.Parse(done);
-                return new PacedInfo(Math.Round(rate), Math.Round(produced.Rate), produced.Produced, produced.MaxBehindMs, basis);
+                return new PacedInfo(Math.Round(rate), Math.Round(produced.Rate), produced.Produced, produced.MaxBehindMs, basis, produced.FirstSecondMaxAckMs, produced.MaxAckMsAfter);
             };
         }
         else
@@ -269,7 +269,7 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
                     await Task.Delay(TimeSpan.FromSeconds(options.PacedStartDelaySeconds), cancellationToken).ConfigureAwait(false);
                     clock.MarkAssigned();
                     PacedResult produced = pacer.Run(broker.BootstrapServers, paced, rate, cancellationToken);
-                    return new PacedInfo(Math.Round(rate), Math.Round(produced.Rate), produced.Produced, produced.MaxBehindMs, basis);
+                    return new PacedInfo(Math.Round(rate), Math.Round(produced.Rate), produced.Produced, produced.MaxBehindMs, basis, produced.FirstSecondMaxAckMs, produced.MaxAckMsAfter);
                 },
                 cancellationToken);
         }

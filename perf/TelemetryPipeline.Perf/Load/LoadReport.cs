@@ -89,7 +89,7 @@ internal static class LoadReport
                 "p99 ≤ 250 ms at half of the maximum rate",
                 string.Create(CultureInfo.InvariantCulture, $"{p.Latency.P99Ms:0} ms overall, {p.Latency.SteadyP99Ms:0} ms after the first 2 s, at {paced.ProducedRate:N0}/s"),
                 p.Latency.P99Ms <= 250,
-                string.Create(CultureInfo.InvariantCulture, $"rate {paced.Basis}; p50 {p.Latency.P50Ms:0} ms, max {p.Latency.MaxMs:0} ms; producer at most {paced.ProducerMaxBehindMs:0} ms behind schedule; per-second p99 in the JSON (latency.perSecond)")));
+                string.Create(CultureInfo.InvariantCulture, $"rate {paced.Basis}; p50 {p.Latency.P50Ms:0} ms, max {p.Latency.MaxMs:0} ms; producer at most {paced.ProducerMaxBehindMs:0} ms behind schedule, broker acks within {paced.ProducerFirstSecondMaxAckMs:0} ms in the first second and {paced.ProducerMaxAckMsAfter:0} ms after; per-second p99 in the JSON (latency.perSecond)")));
         }
         else
         {

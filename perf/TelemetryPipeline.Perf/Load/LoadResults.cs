@@ -85,7 +85,8 @@ internal sealed record ContenderResult
     public double[] LoadAverageAfter { get; init; } = [];
 }
 
-internal sealed record PacedInfo(double TargetRate, double ProducedRate, long Produced, double ProducerMaxBehindMs, string Basis);
+internal sealed record PacedInfo(
+    double TargetRate, double ProducedRate, long Produced, double ProducerMaxBehindMs, string Basis, double ProducerFirstSecondMaxAckMs = 0, double ProducerMaxAckMsAfter = 0);
 
 /// <summary>One target of the issue, checked as a ratio or bound in the same run.</summary>
 internal sealed record TargetResult(string Target, string Measured, bool? Met, string Note);

@@ -5,8 +5,11 @@ using TelemetryPipeline.Kafka;
 
 namespace TelemetryPipeline.Perf.Load;
 
-/// <summary>What a paced production did: how many, how long, and how far it ever fell behind its schedule.</summary>
-internal sealed record PacedResult(long Produced, double Seconds, double MaxBehindMs, long Failed)
+/// <summary>
+/// What a paced production did: how many, how long, how far it ever fell behind its schedule, and the longest time from
+/// handing a record to the producer to the broker's acknowledgement, in the first second and afterwards.
+/// </summary>
+internal sealed record PacedResult(long Produced, double Seconds, double MaxBehindMs, long Failed, double FirstSecondMaxAckMs = 0, double MaxAckMsAfter = 0)
 {
     public double Rate => Produced / Math.Max(Seconds, 1e-9);
 }
@@ -101,15 +104,35 @@ internal sealed class PacedProducer : IDisposable
         }
 
         IProducer<byte[]?, byte[]> producer = _producer!;
-        void OnDelivered(DeliveryReport<byte[]?, byte[]> report)
+        long startedMs = 0;
+        double firstSecondMaxAck = 0;
+        double maxAckAfter = 0;
+        object ackGate = new();
+        void OnDelivered(DeliveryReport<byte[]?, byte[]> report, long handedMs)
         {
             if (report.Error.IsError)
             {
                 Interlocked.Increment(ref _failed);
+                return;
+            }
+
+            // The report's own timestamp is not the one set on the message (0 on the mock), so the handed time comes along.
+            double ackMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - handedMs;
+            lock (ackGate)
+            {
+                if (handedMs < startedMs + 1000)
+                {
+                    firstSecondMaxAck = Math.Max(firstSecondMaxAck, ackMs);
+                }
+                else
+                {
+                    maxAckAfter = Math.Max(maxAckAfter, ackMs);
+                }
             }
         }
 
         double ticksPerEvent = Stopwatch.Frequency / rate;
+        startedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long start = Stopwatch.GetTimestamp();
         double maxBehindMs = 0;
         int next = 0;
@@ -127,6 +150,8 @@ internal sealed class PacedProducer : IDisposable
             double behind = (now - (start + (next * ticksPerEvent))) * 1000.0 / Stopwatch.Frequency;
             maxBehindMs = Math.Max(maxBehindMs, behind);
             var timestamp = new Timestamp(DateTimeOffset.UtcNow);
+            long handedMs = timestamp.UnixTimestampMs;
+            Action<DeliveryReport<byte[]?, byte[]>> delivered = report => OnDelivered(report, handedMs);
             for (; next < due; next++)
             {
                 (int topic, byte[]? key, byte[] value) = _records[next];
@@ -135,7 +160,7 @@ internal sealed class PacedProducer : IDisposable
                 {
                     try
                     {
-                        producer.Produce(topics[topic], message, OnDelivered);
+                        producer.Produce(topics[topic], message, delivered);
                         break;
                     }
                     catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
@@ -148,7 +173,10 @@ internal sealed class PacedProducer : IDisposable
 
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         producer.Flush(TimeSpan.FromMinutes(2));
-        return new PacedResult(_records.Count, seconds, Math.Round(maxBehindMs, 1), Interlocked.Read(ref _failed));
+        lock (ackGate)
+        {
+            return new PacedResult(_records.Count, seconds, Math.Round(maxBehindMs, 1), Interlocked.Read(ref _failed), firstSecondMaxAck, maxAckAfter);
+        }
     }
 
     public void Dispose() => _producer?.Dispose();
@@ -181,7 +209,7 @@ internal static class PaceCommand
     }
 
     public static string Format(PacedResult result) => string.Create(
-        CultureInfo.InvariantCulture, $"{result.Produced} {result.Seconds:R} {result.MaxBehindMs:R} {result.Failed}");
+        CultureInfo.InvariantCulture, $"{result.Produced} {result.Seconds:R} {result.MaxBehindMs:R} {result.Failed} {result.FirstSecondMaxAckMs:R} {result.MaxAckMsAfter:R}");
 
     public static PacedResult Parse(string line)
     {
@@ -190,6 +218,8 @@ internal static class PaceCommand
             long.Parse(parts[0], CultureInfo.InvariantCulture),
             double.Parse(parts[1], CultureInfo.InvariantCulture),
             double.Parse(parts[2], CultureInfo.InvariantCulture),
-            long.Parse(parts[3], CultureInfo.InvariantCulture));
+            long.Parse(parts[3], CultureInfo.InvariantCulture),
+            double.Parse(parts[4], CultureInfo.InvariantCulture),
+            double.Parse(parts[5], CultureInfo.InvariantCulture));
     }
 }

@@ -51,6 +51,7 @@ internal static class PerfCommands
         var partitionFetch = new Option<int>("--max-partition-fetch-bytes") { Description = "Kafka:MaxPartitionFetchBytes.", DefaultValueFactory = _ => d.MaxPartitionFetchBytes };
         var fetchWait = new Option<int>("--fetch-wait-max-ms") { Description = "Kafka:FetchWaitMaxMs.", DefaultValueFactory = _ => d.FetchWaitMaxMs };
         var queued = new Option<int>("--queued-max-kbytes") { Description = "Kafka:QueuedMaxMessagesKbytes.", DefaultValueFactory = _ => d.QueuedMaxMessagesKbytes };
+        var kafkaDebug = new Option<string?>("--kafka-debug") { Description = "Kafka:Debug: librdkafka debug contexts for the contenders' consumers (e.g. consumer,fetch), written to stderr." };
         var command = new Command(
             "load",
             "End-to-end load run: produce N generated events into the mock cluster once, then measure side by side a bare consume "
@@ -58,7 +59,7 @@ internal static class PerfCommands
             + "then TelemetryPipeline against a paced producer at half its rate. Prints a table and writes JSON + SVG.")
         {
             events, partitions, contenders, naiveEvents, noPaced, pacedRate, pacedSeconds, startDelay, sample, broker, output, seed, label, timeout,
-            batchSize, linger, parallelism, inFlight, fetchMax, partitionFetch, fetchWait, queued,
+            batchSize, linger, parallelism, inFlight, fetchMax, partitionFetch, fetchWait, queued, kafkaDebug,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -86,6 +87,7 @@ internal static class PerfCommands
                 MaxPartitionFetchBytes = parse.GetValue(partitionFetch),
                 FetchWaitMaxMs = parse.GetValue(fetchWait),
                 QueuedMaxMessagesKbytes = parse.GetValue(queued),
+                KafkaDebug = parse.GetValue(kafkaDebug),
             };
             return await Guard(() => RunLoadAsync(options, Console.Out, CommandLine(), cancellationToken)).ConfigureAwait(false);
         });

@@ -96,6 +96,12 @@ public sealed record KafkaOptions
     /// </summary>
     public int CommitIntervalMs { get; init; } = 1_000;
 
+    /// <summary>
+    /// librdkafka debug contexts for troubleshooting (e.g. <c>consumer,fetch</c>; see librdkafka's CONFIGURATION.md
+    /// <c>debug</c>), written to standard error by the clients. Unset in normal operation: it is verbose.
+    /// </summary>
+    public string? Debug { get; init; }
+
     /// <summary>librdkafka statistics callback interval; 0 disables statistics.</summary>
     public int StatisticsIntervalMs { get; init; }
 
@@ -142,6 +148,10 @@ public sealed record KafkaOptions
         Range(nameof(MessageTimeoutMs), MessageTimeoutMs, 1000, 2_147_483_647);
         Range(nameof(StatisticsIntervalMs), StatisticsIntervalMs, 0, 86_400_000);
         Range(nameof(CommitIntervalMs), CommitIntervalMs, 0, 60_000);
+        if (Debug is not null && (Debug.Length == 0 || Debug.AsSpan().ContainsAnyExcept("abcdefghijklmnopqrstuvwxyz,")))
+        {
+            throw Bad(nameof(Debug), $"must be a comma-separated list of librdkafka debug contexts such as consumer,fetch (got '{Debug}')");
+        }
 
         ArgumentNullException.ThrowIfNull(Topics);
         Topics.Validate();
@@ -182,6 +192,7 @@ public sealed record KafkaOptions
         QueuedMaxMessagesKbytes = QueuedMaxMessagesKbytes,
         FetchWaitMaxMs = FetchWaitMaxMs,
         StatisticsIntervalMs = StatisticsIntervalMs,
+        Debug = Debug,
     };
 
     /// <summary>A producer config for DLQ records and generated load: batched, compressed, not idempotent.</summary>

@@ -38,6 +38,29 @@ public sealed class KafkaOptionsTests
             .Which.Key.Should().Be("Kafka:BootstrapServers");
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("fetch; rm")]
+    [InlineData("Consumer")]
+    public void Validate_BadDebugContexts_NamesKey(string debug)
+    {
+        var options = s_valid with { Debug = debug };
+
+        options.Invoking(o => o.Validate()).Should().Throw<KafkaSetupException>()
+            .Which.Key.Should().Be("Kafka:Debug");
+    }
+
+    [Fact]
+    public void ToConsumerConfig_DebugAndCommitInterval_DebugPassedAndCommitsStayManual()
+    {
+        ConsumerConfig config = (s_valid with { Debug = "consumer,fetch", CommitIntervalMs = 500 }).ToConsumerConfig();
+
+        config.Debug.Should().Be("consumer,fetch");
+        config.EnableAutoCommit.Should().BeFalse("the ingest pipeline turns background commits of stored offsets on itself");
+        s_valid.Invoking(o => (o with { CommitIntervalMs = -1 }).Validate()).Should().Throw<KafkaSetupException>()
+            .Which.Key.Should().Be("Kafka:CommitIntervalMs");
+    }
+
     [Fact]
     public void Validate_HeartbeatNotBelowSessionTimeout_NamesKey()
     {

@@ -110,6 +110,7 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
                     MaxPartitionFetchBytes = options.MaxPartitionFetchBytes,
                     FetchWaitMaxMs = options.FetchWaitMaxMs,
                     QueuedMaxMessagesKbytes = options.QueuedMaxMessagesKbytes,
+                    Debug = options.KafkaDebug,
                 };
                 var context = new ContenderContext(kafka, events, options.LatencySampleEvery, redis?.Endpoint, options, options.ContenderTimeout);
                 double? brokerCpuBefore = broker.CpuSeconds;

@@ -88,6 +88,9 @@ internal sealed record LoadOptions
 
     public int QueuedMaxMessagesKbytes { get; init; } = 65_536;
 
+    /// <summary>librdkafka debug contexts for every contender's consumer (Kafka:Debug), e.g. <c>consumer,fetch</c>; to stderr.</summary>
+    public string? KafkaDebug { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option and its allowed range.</summary>
     public void Validate()
     {

@@ -200,29 +200,67 @@ public sealed partial class IngestPipeline
     {
         DateTimeOffset now = _clock.GetUtcNow();
         string dlq = _kafka.Topics.Dlq;
-        foreach (int i in rejected)
+        var messages = new Message<byte[], byte[]>[rejected.Count];
+        for (int r = 0; r < rejected.Count; r++)
         {
-            Rejection rejection = decoded[i].Rejection;
-            Message<byte[], byte[]> message = DeadLetterHeaders.Build(records[i], rejection, now, _options);
-            int delay = _options.RetryDelayMs;
-            while (true)
+            messages[r] = DeadLetterHeaders.Build(records[rejected[r]], decoded[rejected[r]].Rejection, now, _options);
+        }
+
+        // All of the batch's rejections are in flight at once (one linger, not one per record); those that fail are
+        // produced again. The offsets are not committed until every one is in the DLQ: nothing is lost.
+        List<int> pending = [.. Enumerable.Range(0, rejected.Count)];
+        int delay = _options.RetryDelayMs;
+        while (true)
+        {
+            var sends = new Task[pending.Count];
+            for (int p = 0; p < pending.Count; p++)
             {
-                try
+                sends[p] = _dlqProducer.ProduceAsync(dlq, messages[pending[p]], cancellationToken);
+            }
+
+            try
+            {
+                await Task.WhenAll(sends).ConfigureAwait(false);
+            }
+            catch (ProduceException<byte[], byte[]>)
+            {
+                // Inspected per send below.
+            }
+
+            var failed = new List<int>();
+            for (int p = 0; p < pending.Count; p++)
+            {
+                if (sends[p].Exception?.InnerException is ProduceException<byte[], byte[]> ex)
                 {
-                    await _dlqProducer.ProduceAsync(dlq, message, cancellationToken).ConfigureAwait(false);
-                    break;
+                    LogDlqRetry(_logger, records[rejected[pending[p]]].TopicPartitionOffset.ToString(), ex.Error.Reason, ex);
+                    failed.Add(pending[p]);
                 }
-                catch (ProduceException<byte[], byte[]> ex)
+                else if (sends[p].IsCanceled)
                 {
-                    // The offset is not committed until the rejection is in the DLQ: nothing is lost, so keep trying.
-                    LogDlqRetry(_logger, records[i].TopicPartitionOffset.ToString(), ex.Error.Reason, ex);
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                    delay = Math.Min(delay * 2, _options.MaxRetryDelayMs);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                else if (sends[p].Exception is { } other)
+                {
+                    throw other.InnerException ?? other;
                 }
             }
 
+            if (failed.Count == 0)
+            {
+                break;
+            }
+
+            pending = failed;
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = Math.Min(delay * 2, _options.MaxRetryDelayMs);
+        }
+
+        for (int r = 0; r < rejected.Count; r++)
+        {
+            int i = rejected[r];
+            Rejection rejection = decoded[i].Rejection;
             DeadLettered?.Invoke(new DeadLetter(
-                rejection, records[i].Topic, records[i].Partition.Value, records[i].Offset.Value, now, message.Key, message.Value));
+                rejection, records[i].Topic, records[i].Partition.Value, records[i].Offset.Value, now, messages[r].Key, messages[r].Value));
             _metrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", rejection.Reason));
             _totals.AddRejection(rejection.Reason);
             LogRejected(_logger, records[i].TopicPartitionOffset.ToString(), rejection.Reason, rejection.Detail);

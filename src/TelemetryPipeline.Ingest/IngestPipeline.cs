@@ -108,6 +108,7 @@ public sealed partial class IngestPipeline : IAsyncDisposable
         // When the apply stage dies, the consume stage must stop too instead of waiting on a channel nobody drains.
         using var consumeStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
+        WarmUpDeadLetterProducer();
         _consumer.Subscribe(_kafka.Topics.Telemetry);
         LogStarted(_logger, string.Join(",", _kafka.Topics.Telemetry), _kafka.GroupId, _options.BatchSize);
         Task consume = Task.Factory.StartNew(
@@ -168,6 +169,24 @@ public sealed partial class IngestPipeline : IAsyncDisposable
         }
 
         LogRevoked(_logger, partitions.Count);
+    }
+
+    /// <summary>
+    /// Has the DLQ producer learn the DLQ topic's metadata now: librdkafka otherwise holds a new topic's first records until
+    /// its next topic scan (up to a second), and the batch with the first rejection would stall the stream that long.
+    /// </summary>
+    private void WarmUpDeadLetterProducer()
+    {
+        try
+        {
+            using IAdminClient admin = new DependentAdminClientBuilder(_dlqProducer.Handle).Build();
+            admin.GetMetadata(_kafka.Topics.Dlq, TimeSpan.FromSeconds(5));
+        }
+        catch (KafkaException ex)
+        {
+            // Not fatal: the first rejection then waits for the metadata instead.
+            LogKafkaError(_logger, ex.Error.Code, ex.Error.Reason, ex);
+        }
     }
 
     private void CloseConsumer()

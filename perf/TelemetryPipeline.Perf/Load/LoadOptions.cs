@@ -45,9 +45,8 @@ internal sealed record LoadOptions
 
     /// <summary>
     /// Seconds between the paced consumer's assignment and the first paced record. After a group join the consumer
-    /// still fetches committed offsets and lists the earliest offsets of every partition; with delays of 0 and 3 s one
-    /// second ~4–5 s after the assignment had p50 250–550 ms and p99 ~900 ms. 10 s keeps that group start-up out of
-    /// the measurement (a one-second stall can still occur later: perf/results/README.md).
+    /// still fetches committed offsets and lists the earliest offsets of every partition; 10 s keeps that group
+    /// start-up out of the measurement.
     /// </summary>
     public double PacedStartDelaySeconds { get; init; } = 10;
 

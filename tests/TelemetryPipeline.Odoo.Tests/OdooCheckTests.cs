@@ -74,7 +74,7 @@ public sealed class OdooCheckTests
         var wrongKey = "bad-" + Guid.NewGuid().ToString("N");
         var options = world.Options(OdooOptions.Json2) with { ApiKey = wrongKey };
 
-        var report = await new OdooCheck(world.Client(options), options, Loggers.For<OdooCheck>(world.Loggers)).RunAsync();
+        var report = await new OdooCheck(world.Client(options), options, world.Loggers.For<OdooCheck>()).RunAsync();
 
         report.ExitCode.Should().Be(1);
         report.ToString().Should().Contain("FIX: authentication failed on database alloc (Invalid apikey)").And.NotContain(wrongKey);

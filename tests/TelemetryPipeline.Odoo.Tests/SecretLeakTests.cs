@@ -14,7 +14,7 @@ public sealed class SecretLeakTests
         await using var world = await OdooWorld.StartAsync();
         var options = world.Options(protocol) with { MaxRetries = 2, RequestTimeout = TimeSpan.FromMilliseconds(400) };
         var client = world.Client(options);
-        var poster = new OdooPoster(client, options, Loggers.For<OdooPoster>(world.Loggers));
+        var poster = new OdooPoster(client, options, world.Loggers.For<OdooPoster>());
         var allocation = OdooWorld.Allocation("PRJ-1001", "03-200", 2);
         var refused = OdooWorld.Allocation("PRJ-1002", "03-300", 1);
         world.Emulator.RejectRecordsWhere((_, values) => values["ref"]!.GetValue<string>().StartsWith(refused.AllocationId, StringComparison.Ordinal), "refused");
@@ -26,8 +26,8 @@ public sealed class SecretLeakTests
         world.Emulator.ResponseDelay = TimeSpan.FromSeconds(1);
         errors.AddRange((await poster.PostAsync([OdooWorld.Allocation("PRJ-1001", "03-300", 1, day: 2)], CancellationToken.None)).Select(o => o.Error));
         world.Emulator.ResetFaults();
-        var check = await new OdooCheck(client, options, Loggers.For<OdooCheck>(world.Loggers)).RunAsync(["PRJ-1001", "PRJ-9"], ["03-200"]);
-        var report = await new OdooReconciler(client, options, Loggers.For<OdooReconciler>(world.Loggers))
+        var check = await new OdooCheck(client, options, world.Loggers.For<OdooCheck>()).RunAsync(["PRJ-1001", "PRJ-9"], ["03-200"]);
+        var report = await new OdooReconciler(client, options, world.Loggers.For<OdooReconciler>())
             .ReconcileAsync([new OdooLedgerAllocation(allocation, AllocationStatus.Posted)], new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), CancellationToken.None);
 
         var key = world.Emulator.ApiKey;

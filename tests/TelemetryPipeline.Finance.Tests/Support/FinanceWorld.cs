@@ -3,6 +3,7 @@ using TelemetryPipeline.Domain;
 using TelemetryPipeline.Ledger;
 using TelemetryPipeline.Settlement;
 using TelemetryPipeline.State;
+using TelemetryPipeline.TestKit.Logging;
 
 namespace TelemetryPipeline.Finance.Tests.Support;
 

@@ -1,6 +1,7 @@
 using TelemetryPipeline.Ledger;
 using TelemetryPipeline.Odoo;
 using TelemetryPipeline.Odoo.Posting;
+using TelemetryPipeline.TestKit.Logging;
 using TelemetryPipeline.TestKit.Odoo;
 
 namespace TelemetryPipeline.Finance.Tests.Support;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TelemetryPipeline.TestKit.Logging;
 using TelemetryPipeline.TestKit.Odoo;
 
 namespace TelemetryPipeline.Odoo.Tests.Support;
@@ -67,7 +68,7 @@ internal sealed class OdooWorld : IAsyncDisposable
 
     public IOdooClient Client(OdooOptions options) => OdooClientFactory.Create(Http, options, Loggers);
 
-    public OdooPoster Poster(OdooOptions options) => new(Client(options), options, Support.Loggers.For<OdooPoster>(Loggers));
+    public OdooPoster Poster(OdooOptions options) => new(Client(options), options, Loggers.For<OdooPoster>());
 
     /// <summary>An allocation with <paramref name="lines"/> equipment lines of <paramref name="amount"/> and 2.5 h each.</summary>
     public static OdooPostingInput Allocation(string project, string costCode, int lines, int day = 20, decimal amount = 100.25m, string currency = "USD", int revision = 1)

@@ -1,16 +1,19 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace TelemetryPipeline.Odoo.Tests.Support;
+namespace TelemetryPipeline.TestKit.Logging;
 
-/// <summary>Keeps every log line (all levels, with exceptions) so tests can assert what was or was not logged.</summary>
-internal sealed class CapturingLoggerFactory : ILoggerFactory
+/// <summary>Keeps every log line (all levels, message, structured values and exceptions) so tests can assert what was or was not logged.</summary>
+public sealed class CapturingLoggerFactory : ILoggerFactory
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
     public IReadOnlyList<string> Lines => [.. _lines];
 
     public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _lines);
+
+    /// <summary>An <see cref="ILogger{T}"/> writing here.</summary>
+    public ILogger<T> For<T>() => new Logger<T>(this);
 
     public void AddProvider(ILoggerProvider provider)
     {
@@ -39,10 +42,4 @@ internal sealed class CapturingLoggerFactory : ILoggerFactory
             }
         }
     }
-}
-
-/// <summary>An <see cref="ILogger{T}"/> over a factory.</summary>
-internal static class Loggers
-{
-    public static ILogger<T> For<T>(ILoggerFactory factory) => new Logger<T>(factory);
 }

@@ -33,6 +33,26 @@ public sealed record TopicNames
     /// <summary>Dead-letter topic for undecodable or rejected telemetry, with reason headers.</summary>
     public string Dlq { get; init; } = "equipment.telemetry.dlq";
 
+    /// <summary>
+    /// The default names, each behind <c>prefix.</c> (e.g. <c>t7.equipment.usage</c>): one isolated set of topics per
+    /// test, benchmark or environment sharing a cluster.
+    /// </summary>
+    public static TopicNames Prefixed(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        var defaults = new TopicNames();
+        return new TopicNames
+        {
+            Usage = $"{prefix}.{defaults.Usage}",
+            Idle = $"{prefix}.{defaults.Idle}",
+            Fuel = $"{prefix}.{defaults.Fuel}",
+            Assignments = $"{prefix}.{defaults.Assignments}",
+            Aliases = $"{prefix}.{defaults.Aliases}",
+            Rates = $"{prefix}.{defaults.Rates}",
+            Dlq = $"{prefix}.{defaults.Dlq}",
+        };
+    }
+
     /// <summary>The three telemetry topics the ingest path subscribes to: usage, idle, fuel.</summary>
     public IReadOnlyList<string> Telemetry => [Usage, Idle, Fuel];
 

@@ -39,16 +39,7 @@ public sealed class IngestFixture : IAsyncLifetime
     public TestScope NewScope(int partitions = 4)
     {
         string id = $"t{Interlocked.Increment(ref s_counter)}x{Environment.ProcessId}";
-        var topics = new TopicNames
-        {
-            Usage = $"{id}.usage",
-            Idle = $"{id}.idle",
-            Fuel = $"{id}.fuel",
-            Assignments = $"{id}.assignments",
-            Aliases = $"{id}.aliases",
-            Rates = $"{id}.rates",
-            Dlq = $"{id}.dlq",
-        };
+        TopicNames topics = TopicNames.Prefixed(id);
         Cluster.CreateTopics(topics, partitions);
         var kafka = new KafkaOptions { BootstrapServers = Cluster.BootstrapServers, GroupId = $"{id}-group", Topics = topics };
         var redis = new RedisOptions { Endpoint = Redis.Endpoint, KeyPrefix = id };

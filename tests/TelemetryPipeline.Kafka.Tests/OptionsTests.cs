@@ -62,6 +62,16 @@ public sealed class KafkaOptionsTests
     }
 
     [Fact]
+    public void TopicNames_Prefixed_PutsThePrefixBeforeEveryDefaultName()
+    {
+        TopicNames topics = TopicNames.Prefixed("t7");
+
+        topics.Telemetry.Should().Equal("t7.equipment.usage", "t7.equipment.idle", "t7.equipment.fuel");
+        topics.Dlq.Should().Be("t7.equipment.telemetry.dlq");
+        topics.Rates.Should().Be("t7.equipment.rates");
+    }
+
+    [Fact]
     public void Validate_HeartbeatNotBelowSessionTimeout_NamesKey()
     {
         var options = s_valid with { HeartbeatIntervalMs = 6000 };

@@ -7,21 +7,6 @@ using TelemetryPipeline.Schemas;
 
 namespace TelemetryPipeline.Perf.Load;
 
-/// <summary>The topics of one data set (the drain data, or the paced data), named <c>{prefix}.equipment.*</c>.</summary>
-internal static class PerfTopics
-{
-    public static TopicNames For(string prefix) => new()
-    {
-        Usage = prefix + ".equipment.usage",
-        Idle = prefix + ".equipment.idle",
-        Fuel = prefix + ".equipment.fuel",
-        Assignments = prefix + ".equipment.assignments",
-        Aliases = prefix + ".equipment.aliases",
-        Rates = prefix + ".equipment.rates",
-        Dlq = prefix + ".equipment.telemetry.dlq",
-    };
-}
-
 /// <summary>What was produced: telemetry records per topic, checked against the broker's watermarks.</summary>
 internal sealed record DatasetInfo(long Events, long Usage, long Idle, long Fuel, long Duplicates, long Malformed, int Machines, double ProduceSeconds, long ValueBytes);
 

@@ -20,8 +20,8 @@ internal sealed class LoadHarness(LoadOptions options, TextWriter output)
     {
         options.Validate();
         KafkaNative.EnsureLoaded();
-        TopicNames drain = PerfTopics.For(DrainPrefix);
-        TopicNames paced = PerfTopics.For(PacedPrefix);
+        TopicNames drain = TopicNames.Prefixed(DrainPrefix);
+        TopicNames paced = TopicNames.Prefixed(PacedPrefix);
         var started = DateTimeOffset.UtcNow;
         double[] loadStart = MachineInfo.LoadAverage();
         Say($"machine: {MachineInfo.Describe()}; load average {Format(loadStart)}");

@@ -193,8 +193,8 @@ internal static class PaceCommand
 
     public static int Run(string bootstrap, string sourcePrefix, string targetPrefix, double rate, long events)
     {
-        using PacedProducer pacer = PacedProducer.Load(bootstrap, PerfTopics.For(sourcePrefix), events);
-        pacer.Prepare(bootstrap, PerfTopics.For(targetPrefix));
+        using PacedProducer pacer = PacedProducer.Load(bootstrap, TopicNames.Prefixed(sourcePrefix), events);
+        pacer.Prepare(bootstrap, TopicNames.Prefixed(targetPrefix));
         Console.Out.WriteLine(ReadyPrefix + pacer.Count.ToString(CultureInfo.InvariantCulture));
         Console.Out.Flush();
         if (Console.In.ReadLine() is null)
@@ -202,7 +202,7 @@ internal static class PaceCommand
             return 1;
         }
 
-        PacedResult result = pacer.Run(bootstrap, PerfTopics.For(targetPrefix), rate, CancellationToken.None);
+        PacedResult result = pacer.Run(bootstrap, TopicNames.Prefixed(targetPrefix), rate, CancellationToken.None);
         Console.Out.WriteLine(DonePrefix + Format(result));
         Console.Out.Flush();
         return 0;

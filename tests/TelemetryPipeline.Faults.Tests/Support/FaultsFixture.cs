@@ -59,16 +59,7 @@ public sealed class FaultsFixture : IAsyncLifetime
     internal FaultScope NewScope(int partitions, RedisServer? redis = null)
     {
         string id = string.Create(CultureInfo.InvariantCulture, $"f{Interlocked.Increment(ref s_counter)}x{Environment.ProcessId}");
-        var topics = new TopicNames
-        {
-            Usage = $"{id}.usage",
-            Idle = $"{id}.idle",
-            Fuel = $"{id}.fuel",
-            Assignments = $"{id}.assignments",
-            Aliases = $"{id}.aliases",
-            Rates = $"{id}.rates",
-            Dlq = $"{id}.dlq",
-        };
+        TopicNames topics = TopicNames.Prefixed(id);
         Cluster.CreateTopics(topics, partitions);
         var kafka = new KafkaOptions { BootstrapServers = Cluster.BootstrapServers, GroupId = $"{id}-group", Topics = topics };
         var redisOptions = new RedisOptions { Endpoint = (redis ?? Redis).Endpoint, KeyPrefix = id };

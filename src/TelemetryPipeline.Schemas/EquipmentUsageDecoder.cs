@@ -408,24 +408,11 @@ internal sealed class EquipmentUsageDecoder
 
                 reason = $"input ends inside a float: 4 bytes needed, {r.Remaining} remaining";
                 return false;
-            case ReadPlanKind.Long:
-                if (r.TryReadLong(out var l))
-                {
-                    value = l;
-                    return true;
-                }
-
-                reason = "malformed long";
-                return false;
-            case ReadPlanKind.Int:
-                if (r.TryReadInt(out var i))
-                {
-                    value = i;
-                    return true;
-                }
-
-                reason = "malformed int";
-                return false;
+            case ReadPlanKind.Long or ReadPlanKind.Int:
+                // Promoted to double as the spec allows; the integer reading is TryReadLong's.
+                bool read = TryReadLong(ref r, plan, out long? integer, out reason);
+                value = integer;
+                return read;
             case ReadPlanKind.Null:
                 return true;
             case ReadPlanKind.ReaderUnion:

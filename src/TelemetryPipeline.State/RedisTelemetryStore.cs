@@ -95,17 +95,7 @@ public sealed partial class RedisTelemetryStore : ITelemetryStore, IAsyncDisposa
         ArgumentException.ThrowIfNullOrEmpty(section);
         using RedisArgs args = RedisArgs.Of(section);
         RedisValue reply = await _connection.ExecuteAsync("INFO", args, cancellationToken).ConfigureAwait(false);
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string line in (reply.AsString() ?? string.Empty).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
-        {
-            int colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && line[0] != '#')
-            {
-                fields[line[..colon]] = line[(colon + 1)..];
-            }
-        }
-
-        return fields;
+        return RedisInfo.Parse(reply.AsString());
     }
 
     /// <summary><c>used_memory</c> from <c>INFO memory</c>: bytes the server has allocated for data and overhead.</summary>

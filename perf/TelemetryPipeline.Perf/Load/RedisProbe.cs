@@ -67,21 +67,11 @@ internal sealed class RedisProbe : IAsyncDisposable
         await _connection.ExecuteAsync("CONFIG", args, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Dictionary<string, string>> InfoAsync(string section, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, string>> InfoAsync(string section, CancellationToken cancellationToken)
     {
         using RedisArgs args = RedisArgs.Of(section);
         RedisValue reply = await _connection.ExecuteAsync("INFO", args, cancellationToken).ConfigureAwait(false);
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string line in (reply.AsString() ?? string.Empty).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
-        {
-            int colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && line[0] != '#')
-            {
-                fields[line[..colon]] = line[(colon + 1)..];
-            }
-        }
-
-        return fields;
+        return RedisInfo.Parse(reply.AsString());
     }
 
     public async Task<long> UsedMemoryAsync(CancellationToken cancellationToken) =>
@@ -89,7 +79,7 @@ internal sealed class RedisProbe : IAsyncDisposable
 
     public async Task<double> CpuSecondsAsync(CancellationToken cancellationToken)
     {
-        Dictionary<string, string> cpu = await InfoAsync("cpu", cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<string, string> cpu = await InfoAsync("cpu", cancellationToken).ConfigureAwait(false);
         return double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture);
     }
 
